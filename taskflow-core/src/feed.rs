@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::{Error, Event, OrgId, Result, Store};
+use crate::{Entity, Error, Event, OrgId, Result, Store};
 
 /// Default live buffer per subscriber, in events.
 pub const DEFAULT_FEED_CAPACITY: usize = 1024;
@@ -134,6 +134,8 @@ impl Subscription {
                 match self.store.events_after(self.org, self.last_seq, REPLAY_BATCH).await {
                     Ok(batch) if batch.is_empty() => self.replaying = false,
                     Ok(batch) => self.pending.extend(batch),
+                    // The organization existed when the subscription started: it was deleted.
+                    Err(Error::NotFound { entity: Entity::Organization }) => return None,
                     Err(e) => return Some(Err(e)),
                 }
                 continue;

@@ -4,6 +4,8 @@
 //! stored now; the store refuses it with `Conflict` if that is not the version named, so two
 //! writers from the same version never both win and no field is lost.
 
+use chrono::{DateTime, Utc};
+
 use super::{Principal, TaskFlow};
 use crate::store::{Expected, Page, TaskQuery, Write};
 use crate::{Action, EventKind, NewTask, Result, Status, Task, TaskId, TaskPatch, UserId};
@@ -64,7 +66,7 @@ impl TaskFlow {
     pub async fn update_task(&self, principal: &Principal, id: TaskId, expected_version: u64, patch: TaskPatch) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
         let patch = patch.validated()?;
-        self.change_task(principal, id, expected_version, |task| {
+        self.change_task(principal, id, expected_version, |task, _| {
             patch.apply_to(task);
             Ok(EventKind::TaskUpdated { task_id: task.id, project_id: task.project_id, patch: patch.clone() })
         })
@@ -74,8 +76,7 @@ impl TaskFlow {
     /// Moves a task through the status graph (see [`Status`]).
     pub async fn move_task(&self, principal: &Principal, id: TaskId, expected_version: u64, to: Status) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
-        let now = self.now();
-        self.change_task(principal, id, expected_version, |task| {
+        self.change_task(principal, id, expected_version, |task, now| {
             let from = task.status;
             task.move_to(to, now)?;
             Ok(EventKind::TaskStatusChanged { task_id: task.id, project_id: task.project_id, from, to })
@@ -92,7 +93,7 @@ impl TaskFlow {
         assignee: Option<UserId>,
     ) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
-        self.change_task(principal, id, expected_version, |task| {
+        self.change_task(principal, id, expected_version, |task, _| {
             let from = std::mem::replace(&mut task.assignee, assignee);
             Ok(EventKind::TaskAssigned { task_id: task.id, project_id: task.project_id, from, to: assignee })
         })
@@ -103,7 +104,7 @@ impl TaskFlow {
     /// limit; restoring needs a free slot and an active project.
     pub async fn set_task_archived(&self, principal: &Principal, id: TaskId, expected_version: u64, archived: bool) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
-        self.change_task(principal, id, expected_version, |task| {
+        self.change_task(principal, id, expected_version, |task, _| {
             task.archived = archived;
             Ok(EventKind::TaskArchived { task_id: task.id, project_id: task.project_id, archived })
         })
@@ -125,11 +126,12 @@ impl TaskFlow {
         principal: &Principal,
         id: TaskId,
         expected_version: u64,
-        edit: impl FnOnce(&mut Task) -> Result<EventKind>,
+        edit: impl FnOnce(&mut Task, DateTime<Utc>) -> Result<EventKind>,
     ) -> Result<Task> {
         let mut task = self.store.get_task(principal.org, id).await?;
+        // One instant for the whole change: completed_at, updated_at and the event's time agree.
         let now = self.now();
-        let event = edit(&mut task)?;
+        let event = edit(&mut task, now)?;
         task.updated_at = now;
         task.version = expected_version + 1;
         let write = Write::PutTask { task: task.clone(), expected: Expected::Version(expected_version) };
