@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn backend_keeps_its_source() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
+        let io = std::io::Error::other("disk on fire");
         let e = Error::backend("memory", io);
         let source = std::error::Error::source(&e).unwrap();
         assert_eq!(source.to_string(), "disk on fire");

@@ -112,6 +112,9 @@ mod tests {
     fn parse_rejects_garbage_naming_the_field() {
         let err = "not-a-uuid".parse::<OrgId>().unwrap_err();
         assert!(err.to_string().contains("org_id"), "{err}");
-        assert_eq!(" 0190a1b2-0000-7000-8000-000000000000 ".parse::<OrgId>().unwrap().to_string(), "0190a1b2-0000-7000-8000-000000000000");
+        assert_eq!(
+            " 0190a1b2-0000-7000-8000-000000000000 ".parse::<OrgId>().unwrap().to_string(),
+            "0190a1b2-0000-7000-8000-000000000000"
+        );
     }
 }

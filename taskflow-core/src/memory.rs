@@ -13,13 +13,13 @@ use tokio::sync::broadcast;
 
 use crate::feed::FeedHub;
 use crate::store::{
-    Change, ChangeStore, ChangedTasksQuery, Cursor, EventStore, MemberQuery, MemberStore,
-    OrgUsage, OrganizationStore, Page, Presence, ProjectQuery, ProjectStore, ProjectUsage, Record,
-    RecordWrite, Reference, Snapshot, Target, TaskQuery, TaskStore, UserStore, change, page_size,
+    Change, ChangeStore, ChangedTasksQuery, Cursor, EventStore, MemberQuery, MemberStore, OrgUsage,
+    OrganizationStore, Page, Presence, ProjectQuery, ProjectStore, ProjectUsage, Record, RecordWrite,
+    Reference, Snapshot, Target, TaskQuery, TaskStore, UserStore, change, page_size,
 };
 use crate::{
-    ConflictReason, Entity, Error, Event, Member, OrgId, Organization, Project, ProjectId, Result,
-    Task, TaskId, User, UserId,
+    ConflictReason, Entity, Error, Event, Member, OrgId, Organization, Project, ProjectId, Result, Task,
+    TaskId, User, UserId,
 };
 
 /// A complete [`Store`](crate::Store) in memory: the reference the conformance suite and the
@@ -290,10 +290,7 @@ impl TaskStore for MemoryStore {
         rows.sort_by_key(|t| (t.updated_at, t.id));
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next = rows
-            .last()
-            .filter(|_| more)
-            .map(|t| Cursor::after_time_id(t.updated_at, *t.id.as_uuid()));
+        let next = rows.last().filter(|_| more).map(|t| Cursor::after_time_id(t.updated_at, *t.id.as_uuid()));
         Ok(Page { items: rows.into_iter().cloned().collect(), next })
     }
 }
@@ -328,10 +325,10 @@ impl ChangeStore for MemoryStore {
         }
         let tenant = state.tenants.get_mut(&change.org).ok_or(Error::not_found(Entity::Organization))?;
         tenant.usage = effects.org_usage;
-        if let Some((project, usage)) = effects.project_usage {
-            if tenant.projects.contains_key(&project) {
-                tenant.project_usage.insert(project, usage);
-            }
+        if let Some((project, usage)) = effects.project_usage
+            && tenant.projects.contains_key(&project)
+        {
+            tenant.project_usage.insert(project, usage);
         }
         tenant.events.push(effects.event.clone());
         // Published under the lock, so live subscribers see seq order.

@@ -61,9 +61,7 @@ impl Tier {
     pub const fn limits(self) -> Limits {
         match self {
             Self::Free => Limits { members: Some(5), projects: Some(3), tasks_per_project: Some(100) },
-            Self::Pro => {
-                Limits { members: Some(50), projects: Some(100), tasks_per_project: Some(10_000) }
-            }
+            Self::Pro => Limits { members: Some(50), projects: Some(100), tasks_per_project: Some(10_000) },
             Self::Enterprise => Limits { members: None, projects: None, tasks_per_project: None },
         }
     }

@@ -74,10 +74,9 @@ pub const fn allows(role: Role, action: Action) -> bool {
     match role {
         Role::Viewer => matches!(action, Read),
         Role::Member => matches!(action, Read | CreateTask | UpdateTask),
-        Role::Admin => matches!(
-            action,
-            Read | CreateTask | UpdateTask | DeleteTask | ManageProjects | ManageMembers
-        ),
+        Role::Admin => {
+            matches!(action, Read | CreateTask | UpdateTask | DeleteTask | ManageProjects | ManageMembers)
+        }
         Role::Owner => true,
     }
 }

@@ -29,7 +29,9 @@ impl NewUser {
 fn email(value: &str) -> Result<String> {
     let email = validation::required_text("email", value, MAX_EMAIL_LEN)?.to_lowercase();
     match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace) => {
+        Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace) =>
+        {
             Ok(email)
         }
         _ => Err(Error::invalid("email", Problem::Malformed("an address like name@example.com"))),
@@ -71,14 +73,21 @@ impl TaskFlow {
 
     /// Changes a member's role. Granting or taking away Owner needs an Owner; the last Owner
     /// cannot be demoted.
-    pub async fn change_role(&self, principal: &Principal, user: UserId, expected_version: u64, role: Role) -> Result<Member> {
+    pub async fn change_role(
+        &self,
+        principal: &Principal,
+        user: UserId,
+        expected_version: u64,
+        role: Role,
+    ) -> Result<Member> {
         principal.require(Action::ManageMembers)?;
         let current = self.store.get_member(principal.org, user).await?;
         if role == Role::Owner || current.role == Role::Owner {
             principal.require(Action::ManageOwners)?;
         }
         let member = Member { role, version: expected_version + 1, ..current.clone() };
-        let write = Write::PutMember { member: member.clone(), expected: Expected::Version(expected_version) };
+        let write =
+            Write::PutMember { member: member.clone(), expected: Expected::Version(expected_version) };
         let event = EventKind::MemberRoleChanged { user_id: user, from: current.role, to: role };
         self.apply(principal, self.now(), write, event).await?;
         Ok(member)
@@ -86,7 +95,12 @@ impl TaskFlow {
 
     /// Removes a member. Removing an Owner needs an Owner; the last Owner cannot be removed.
     /// Tasks assigned to the member keep their assignee until reassigned.
-    pub async fn remove_member(&self, principal: &Principal, user: UserId, expected_version: u64) -> Result<()> {
+    pub async fn remove_member(
+        &self,
+        principal: &Principal,
+        user: UserId,
+        expected_version: u64,
+    ) -> Result<()> {
         principal.require(Action::ManageMembers)?;
         let current = self.store.get_member(principal.org, user).await?;
         if current.role == Role::Owner {

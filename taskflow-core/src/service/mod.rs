@@ -22,9 +22,9 @@ use crate::permission::allows;
 use crate::store::{Change, Write};
 use crate::{Action, Error, Event, EventKind, OrgId, Result, Role, Store, UserId};
 
-pub use organizations::NewOrganization;
 pub use events::MAX_EVENTS_PER_READ;
 pub use members::NewUser;
+pub use organizations::NewOrganization;
 
 /// The entry point: a store, a clock and an id source.
 ///
@@ -100,7 +100,13 @@ impl TaskFlow {
     }
 
     /// Sends a change for the principal to the store.
-    async fn apply(&self, principal: &Principal, at: DateTime<Utc>, write: Write, event: EventKind) -> Result<Event> {
+    async fn apply(
+        &self,
+        principal: &Principal,
+        at: DateTime<Utc>,
+        write: Write,
+        event: EventKind,
+    ) -> Result<Event> {
         self.store.apply(Change { org: principal.org, actor: principal.user, at, write, event }).await
     }
 }

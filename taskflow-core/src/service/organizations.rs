@@ -22,7 +22,12 @@ pub struct NewOrganization {
 
 impl NewOrganization {
     /// All four fields at once.
-    pub fn new(name: impl Into<String>, slug: impl Into<String>, time_zone: impl Into<String>, tier: Tier) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        time_zone: impl Into<String>,
+        tier: Tier,
+    ) -> Self {
         Self { name: name.into(), slug: slug.into(), time_zone: time_zone.into(), tier }
     }
 }
@@ -47,7 +52,8 @@ impl TaskFlow {
             version: 1,
         };
         let principal = Principal { org: organization.id, user: owner, role: Role::Owner };
-        let member = Member { org_id: organization.id, user_id: owner, role: Role::Owner, joined_at: now, version: 1 };
+        let member =
+            Member { org_id: organization.id, user_id: owner, role: Role::Owner, joined_at: now, version: 1 };
         let event = EventKind::OrganizationCreated {
             name: organization.name.clone(),
             slug: organization.slug.clone(),

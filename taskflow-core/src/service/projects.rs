@@ -68,7 +68,12 @@ impl TaskFlow {
     }
 
     /// Deletes a project that holds no tasks (archive it, or delete its tasks, first).
-    pub async fn delete_project(&self, principal: &Principal, id: ProjectId, expected_version: u64) -> Result<()> {
+    pub async fn delete_project(
+        &self,
+        principal: &Principal,
+        id: ProjectId,
+        expected_version: u64,
+    ) -> Result<()> {
         principal.require(Action::ManageProjects)?;
         let write = Write::DeleteProject { project_id: id, expected_version };
         self.apply(principal, self.now(), write, EventKind::ProjectDeleted { project_id: id }).await?;
@@ -88,7 +93,8 @@ impl TaskFlow {
         edit(&mut project);
         project.updated_at = now;
         project.version = expected_version + 1;
-        let write = Write::PutProject { project: project.clone(), expected: Expected::Version(expected_version) };
+        let write =
+            Write::PutProject { project: project.clone(), expected: Expected::Version(expected_version) };
         self.apply(principal, now, write, event).await?;
         Ok(project)
     }

@@ -63,7 +63,13 @@ impl TaskFlow {
     }
 
     /// Edits a task's own fields.
-    pub async fn update_task(&self, principal: &Principal, id: TaskId, expected_version: u64, patch: TaskPatch) -> Result<Task> {
+    pub async fn update_task(
+        &self,
+        principal: &Principal,
+        id: TaskId,
+        expected_version: u64,
+        patch: TaskPatch,
+    ) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
         let patch = patch.validated()?;
         self.change_task(principal, id, expected_version, |task, _| {
@@ -74,7 +80,13 @@ impl TaskFlow {
     }
 
     /// Moves a task through the status graph (see [`Status`]).
-    pub async fn move_task(&self, principal: &Principal, id: TaskId, expected_version: u64, to: Status) -> Result<Task> {
+    pub async fn move_task(
+        &self,
+        principal: &Principal,
+        id: TaskId,
+        expected_version: u64,
+        to: Status,
+    ) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
         self.change_task(principal, id, expected_version, |task, now| {
             let from = task.status;
@@ -102,7 +114,13 @@ impl TaskFlow {
 
     /// Archives (`true`) or restores a task. Archiving frees its slot in the project's task
     /// limit; restoring needs a free slot and an active project.
-    pub async fn set_task_archived(&self, principal: &Principal, id: TaskId, expected_version: u64, archived: bool) -> Result<Task> {
+    pub async fn set_task_archived(
+        &self,
+        principal: &Principal,
+        id: TaskId,
+        expected_version: u64,
+        archived: bool,
+    ) -> Result<Task> {
         principal.require(Action::UpdateTask)?;
         self.change_task(principal, id, expected_version, |task, _| {
             task.archived = archived;

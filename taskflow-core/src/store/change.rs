@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 
 use crate::permission::allows;
 use crate::{
-    Action, ConflictReason, Entity, Error, Event, EventKind, LimitKind, Limits, Member, OrgId,
-    Organization, Problem, Project, ProjectId, Result, Role, Task, TaskId, UserId,
+    Action, ConflictReason, Entity, Error, Event, EventKind, LimitKind, Limits, Member, OrgId, Organization,
+    Problem, Project, ProjectId, Result, Role, Task, TaskId, UserId,
 };
 
 /// One write, with everything a backend needs to apply it atomically.
@@ -166,6 +166,10 @@ pub struct Snapshot {
 
 /// One record to write.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "short-lived values; boxing would cost an allocation per write"
+)]
 pub enum RecordWrite {
     /// Store `new`; `old` is what it replaces (for index maintenance).
     Put {
@@ -198,9 +202,7 @@ impl Change {
     /// The key of the record the change writes.
     pub fn target(&self) -> Target {
         match &self.write {
-            Write::CreateOrganization { .. } | Write::UpdateOrganization { .. } => {
-                Target::Organization
-            }
+            Write::CreateOrganization { .. } | Write::UpdateOrganization { .. } => Target::Organization,
             Write::PutMember { member, .. } => Target::Member(member.user_id),
             Write::RemoveMember { user_id, .. } => Target::Member(*user_id),
             Write::PutProject { project, .. } => Target::Project(project.id),
@@ -246,8 +248,7 @@ impl Change {
         if let Write::CreateOrganization { organization, owner } = &self.write {
             return self.decide_registration(snapshot, organization, owner);
         }
-        let organization =
-            snapshot.organization.as_ref().ok_or(Error::not_found(Entity::Organization))?;
+        let organization = snapshot.organization.as_ref().ok_or(Error::not_found(Entity::Organization))?;
         let actor = snapshot.actor.as_ref().ok_or(Error::not_found(Entity::Member))?;
         let mut decision = Decision {
             change: self,
@@ -264,13 +265,9 @@ impl Change {
                 decision.organization(organization, new, *expected_version)?
             }
             Write::PutMember { member, expected } => decision.put_member(member, *expected)?,
-            Write::RemoveMember { expected_version, .. } => {
-                decision.remove_member(*expected_version)?
-            }
+            Write::RemoveMember { expected_version, .. } => decision.remove_member(*expected_version)?,
             Write::PutProject { project, expected } => decision.put_project(project, *expected)?,
-            Write::DeleteProject { expected_version, .. } => {
-                decision.delete_project(*expected_version)?
-            }
+            Write::DeleteProject { expected_version, .. } => decision.delete_project(*expected_version)?,
             Write::PutTask { task, expected } => decision.put_task(task, *expected)?,
             Write::DeleteTask { project_id, expected_version, .. } => {
                 decision.delete_task(*project_id, *expected_version)?
@@ -378,11 +375,7 @@ impl<'a> Decision<'a> {
     }
 
     fn presence(&self, wanted: &Reference) -> Presence {
-        self.snapshot
-            .references
-            .iter()
-            .find(|(r, _)| r == wanted)
-            .map_or(Presence::Missing, |(_, p)| *p)
+        self.snapshot.references.iter().find(|(r, _)| r == wanted).map_or(Presence::Missing, |(_, p)| *p)
     }
 
     fn same_org(&self, org_id: OrgId) -> Result<()> {

@@ -19,17 +19,15 @@ use async_trait::async_trait;
 use tokio::sync::broadcast;
 
 pub use change::{
-    Change, Effects, Expected, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference,
-    Snapshot, Target, Write,
+    Change, Effects, Expected, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference, Snapshot,
+    Target, Write,
 };
 pub use query::{
-    Archived, ChangedTasksQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MemberQuery, Page,
-    ProjectQuery, TaskQuery, page_size,
+    Archived, ChangedTasksQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MemberQuery, Page, ProjectQuery,
+    TaskQuery, page_size,
 };
 
-use crate::{
-    Event, Member, OrgId, Organization, Project, ProjectId, Result, Task, TaskId, User, UserId,
-};
+use crate::{Event, Member, OrgId, Organization, Project, ProjectId, Result, Task, TaskId, User, UserId};
 
 /// Global user accounts (the only records outside a tenant).
 #[async_trait]
@@ -108,11 +106,27 @@ pub trait ChangeStore: Send + Sync {
 
 /// A complete storage backend.
 pub trait Store:
-    UserStore + OrganizationStore + MemberStore + ProjectStore + TaskStore + EventStore + ChangeStore + Debug + 'static
+    UserStore
+    + OrganizationStore
+    + MemberStore
+    + ProjectStore
+    + TaskStore
+    + EventStore
+    + ChangeStore
+    + Debug
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + OrganizationStore + MemberStore + ProjectStore + TaskStore + EventStore + ChangeStore + Debug + 'static
+    T: UserStore
+        + OrganizationStore
+        + MemberStore
+        + ProjectStore
+        + TaskStore
+        + EventStore
+        + ChangeStore
+        + Debug
+        + 'static
 {
 }

@@ -13,11 +13,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use crate::store::{Archived, TaskQuery};
-use crate::testkit::fixtures::user;
 use crate::testkit::Tenant;
+use crate::testkit::fixtures::user;
 use crate::{
-    ErrorKind, Limits, NewProject, NewTask, Principal, ProjectId, Result, Role, Status, Store,
-    Task, TaskId, TaskPatch, Tier, UserId,
+    ErrorKind, Limits, NewProject, NewTask, Principal, ProjectId, Result, Role, Status, Store, Task, TaskId,
+    TaskPatch, Tier, UserId,
 };
 
 /// Limits small enough that random runs hit them.
@@ -184,7 +184,15 @@ async fn setup(store: Arc<dyn Store>) -> (Vec<ModelOrg>, Vec<UserId>) {
         let extra = user(&tenant.tf, "extra").await;
         tenant.tf.add_member(&tenant.owner, extra.id, Role::Member).await.expect("fifth member");
         people.push((extra.id, true, 1));
-        let kinds = vec!["organization_created", "member_added", "member_added", "member_added", "tier_changed", "project_created", "member_added"];
+        let kinds = vec![
+            "organization_created",
+            "member_added",
+            "member_added",
+            "member_added",
+            "tier_changed",
+            "project_created",
+            "member_added",
+        ];
         orgs.push(ModelOrg {
             tenant,
             people,
@@ -219,7 +227,11 @@ fn version(task: &ModelTask, stale: bool) -> u64 {
     if stale { task.version - 1 } else { task.version }
 }
 
-async fn step(orgs: &mut [ModelOrg], outsiders: &[UserId], op: &Op) -> std::result::Result<(), TestCaseError> {
+async fn step(
+    orgs: &mut [ModelOrg],
+    outsiders: &[UserId],
+    op: &Op,
+) -> std::result::Result<(), TestCaseError> {
     let foreign_task = |orgs: &[ModelOrg], org: usize, pick: usize| {
         let other = &orgs[(org + 1) % ORGS];
         other.task_index(pick).map(|i| other.tasks[i].id)
@@ -230,9 +242,7 @@ async fn step(orgs: &mut [ModelOrg], outsiders: &[UserId], op: &Op) -> std::resu
             let p = project % m.projects.len();
             let assignee = m.person(assignee);
             let title = if blank_title { "  ".to_string() } else { format!("task {}", m.tasks.len()) };
-            let want = if blank_title {
-                Err(ErrorKind::Invalid)
-            } else if m.projects[p].archived {
+            let want = if blank_title || m.projects[p].archived {
                 Err(ErrorKind::Invalid)
             } else if assignee.is_some_and(|a| !m.is_member(a)) {
                 Err(ErrorKind::NotFound)
@@ -263,7 +273,13 @@ async fn step(orgs: &mut [ModelOrg], outsiders: &[UserId], op: &Op) -> std::resu
             let Some(i) = m.task_index(task) else { return Ok(()) };
             let t = &m.tasks[i];
             let title = if blank { " ".to_string() } else { format!("{} *", t.title) };
-            let want = if blank { Err(ErrorKind::Invalid) } else if stale { Err(ErrorKind::Conflict) } else { Ok(()) };
+            let want = if blank {
+                Err(ErrorKind::Invalid)
+            } else if stale {
+                Err(ErrorKind::Conflict)
+            } else {
+                Ok(())
+            };
             let patch = TaskPatch { title: Some(title.clone()), ..TaskPatch::default() };
             let got = m.tenant.tf.update_task(&m.tenant.member, t.id, version(t, stale), patch).await;
             same(op, want, outcome(&got))?;
@@ -365,7 +381,8 @@ async fn step(orgs: &mut [ModelOrg], outsiders: &[UserId], op: &Op) -> std::resu
             let m = &mut orgs[org];
             let p = project % m.projects.len();
             let restoring = m.projects[p].archived && !archived;
-            let want = if restoring && m.active_projects() >= 2 { Err(ErrorKind::LimitExceeded) } else { Ok(()) };
+            let want =
+                if restoring && m.active_projects() >= 2 { Err(ErrorKind::LimitExceeded) } else { Ok(()) };
             let (id, v) = (m.projects[p].id, m.projects[p].version);
             let got = m.tenant.tf.set_project_archived(&m.tenant.admin, id, v, archived).await;
             same(op, want, outcome(&got))?;
@@ -440,8 +457,26 @@ async fn compare_final(index: usize, m: &ModelOrg) -> std::result::Result<(), Te
         return fail(format!("{} tasks stored, {} in the model", stored.len(), model.len()));
     }
     for (s, t) in stored.iter().zip(&model) {
-        let stored_view = (s.id, &s.title, s.status, s.assignee, s.archived, s.version, s.started_at.is_some(), s.completed_at.is_some());
-        let model_view = (t.id, &t.title, t.status, t.assignee, t.archived, t.version, t.started, t.status == Status::Done);
+        let stored_view = (
+            s.id,
+            &s.title,
+            s.status,
+            s.assignee,
+            s.archived,
+            s.version,
+            s.started_at.is_some(),
+            s.completed_at.is_some(),
+        );
+        let model_view = (
+            t.id,
+            &t.title,
+            t.status,
+            t.assignee,
+            t.archived,
+            t.version,
+            t.started,
+            t.status == Status::Done,
+        );
         if stored_view != model_view {
             return fail(format!("task differs: stored {stored_view:?}, model {model_view:?}"));
         }

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use super::{expect_err, last_seq};
 use crate::store::MemberQuery;
-use crate::testkit::fixtures::{unique, user};
 use crate::testkit::Tenant;
+use crate::testkit::fixtures::{unique, user};
 use crate::{
-    ConflictReason, Error, ErrorKind, EventKind, NewOrganization, NewProject, NewUser, Role, Store,
-    TaskFlow, Tier,
+    ConflictReason, Error, ErrorKind, EventKind, NewOrganization, NewProject, NewUser, Role, Store, TaskFlow,
+    Tier,
 };
 
 /// Users are global, e-mails unique (case-insensitively), lookups by id and e-mail agree.
@@ -25,7 +25,11 @@ pub async fn users_are_global_and_unique(store: Arc<dyn Store>) {
     let unknown = crate::UserId::from_uuid(uuid::Uuid::now_v7());
     expect_err(store.get_user(unknown).await, ErrorKind::NotFound, "unknown user");
     expect_err(tf.create_user(NewUser::new("not-an-email", "X")).await, ErrorKind::Invalid, "bad e-mail");
-    expect_err(tf.create_user(NewUser::new(format!("{}@example.com", unique("x")), "  ")).await, ErrorKind::Invalid, "blank name");
+    expect_err(
+        tf.create_user(NewUser::new(format!("{}@example.com", unique("x")), "  ")).await,
+        ErrorKind::Invalid,
+        "blank name",
+    );
 }
 
 /// Registration creates the organization and its first Owner, appends seq 1, and refuses a
@@ -53,7 +57,11 @@ pub async fn registration_creates_owner_and_first_event(store: Arc<dyn Store>) {
     expect_err(taken, ErrorKind::Conflict, "taken slug");
     let bad_zone = NewOrganization::new("Z", unique("zone"), "Mars/Olympus", Tier::Free);
     expect_err(tf.register(bad_zone, bob.id).await, ErrorKind::Invalid, "unknown time zone");
-    expect_err(tf.register(NewOrganization::new("Z", "Bad Slug", "UTC", Tier::Free), bob.id).await, ErrorKind::Invalid, "bad slug");
+    expect_err(
+        tf.register(NewOrganization::new("Z", "Bad Slug", "UTC", Tier::Free), bob.id).await,
+        ErrorKind::Invalid,
+        "bad slug",
+    );
     let ghost = crate::UserId::from_uuid(uuid::Uuid::now_v7());
     let ghost_slug = unique("ghost");
     let ghost_org = NewOrganization::new("Ghost", &ghost_slug, "UTC", Tier::Free);
@@ -67,8 +75,16 @@ pub async fn members_and_roles(store: Arc<dyn Store>) {
     let t = Tenant::new(store.clone(), Tier::Pro).await;
     let tf = &t.tf;
     let carol = t.outsider().await;
-    expect_err(tf.add_member(&t.member, carol.id, Role::Viewer).await, ErrorKind::PermissionDenied, "member adds");
-    expect_err(tf.add_member(&t.admin, carol.id, Role::Owner).await, ErrorKind::PermissionDenied, "admin adds owner");
+    expect_err(
+        tf.add_member(&t.member, carol.id, Role::Viewer).await,
+        ErrorKind::PermissionDenied,
+        "member adds",
+    );
+    expect_err(
+        tf.add_member(&t.admin, carol.id, Role::Owner).await,
+        ErrorKind::PermissionDenied,
+        "admin adds owner",
+    );
     let added = tf.add_member(&t.admin, carol.id, Role::Member).await.expect("admin adds member");
     assert_eq!(tf.member(&t.viewer, carol.id).await.expect("read member"), added);
     expect_err(tf.add_member(&t.admin, carol.id, Role::Viewer).await, ErrorKind::Conflict, "added twice");
@@ -77,23 +93,42 @@ pub async fn members_and_roles(store: Arc<dyn Store>) {
 
     let promoted = tf.change_role(&t.admin, carol.id, 1, Role::Admin).await.expect("promote");
     assert_eq!((promoted.role, promoted.version), (Role::Admin, 2));
-    expect_err(tf.change_role(&t.admin, carol.id, 1, Role::Viewer).await, ErrorKind::Conflict, "stale role change");
-    expect_err(tf.change_role(&t.admin, carol.id, 2, Role::Owner).await, ErrorKind::PermissionDenied, "admin makes owner");
+    expect_err(
+        tf.change_role(&t.admin, carol.id, 1, Role::Viewer).await,
+        ErrorKind::Conflict,
+        "stale role change",
+    );
+    expect_err(
+        tf.change_role(&t.admin, carol.id, 2, Role::Owner).await,
+        ErrorKind::PermissionDenied,
+        "admin makes owner",
+    );
     tf.change_role(&t.owner, carol.id, 2, Role::Owner).await.expect("owner makes owner");
-    expect_err(tf.remove_member(&t.admin, carol.id, 3).await, ErrorKind::PermissionDenied, "admin removes owner");
+    expect_err(
+        tf.remove_member(&t.admin, carol.id, 3).await,
+        ErrorKind::PermissionDenied,
+        "admin removes owner",
+    );
 
     let page = tf.list_members(&t.viewer, &MemberQuery::default()).await.expect("list");
     assert_eq!(page.items.len(), 5);
     assert!(page.items.windows(2).all(|w| w[0].user_id < w[1].user_id), "members ordered by user id");
-    let first = tf.list_members(&t.viewer, &MemberQuery { limit: Some(2), ..MemberQuery::default() }).await.expect("page 1");
-    let rest = tf.list_members(&t.viewer, &MemberQuery { after: first.next.clone(), limit: Some(10) }).await.expect("page 2");
+    let first = tf
+        .list_members(&t.viewer, &MemberQuery { limit: Some(2), ..MemberQuery::default() })
+        .await
+        .expect("page 1");
+    let rest = tf
+        .list_members(&t.viewer, &MemberQuery { after: first.next.clone(), limit: Some(10) })
+        .await
+        .expect("page 2");
     assert_eq!(first.items.len() + rest.items.len(), 5);
     assert!(rest.next.is_none());
 
     tf.remove_member(&t.owner, carol.id, 3).await.expect("owner removes owner");
     expect_err(tf.member(&t.owner, carol.id).await, ErrorKind::NotFound, "removed member");
     expect_err(tf.act_as(t.owner.org(), carol.id).await, ErrorKind::NotFound, "removed member acts");
-    let kinds: Vec<_> = tf.events(&t.owner, 4, 100).await.expect("events").iter().map(|e| e.kind.name()).collect();
+    let kinds: Vec<_> =
+        tf.events(&t.owner, 4, 100).await.expect("events").iter().map(|e| e.kind.name()).collect();
     assert_eq!(kinds, ["member_added", "member_role_changed", "member_role_changed", "member_removed"]);
 }
 
@@ -103,14 +138,22 @@ pub async fn last_owner_is_kept(store: Arc<dyn Store>) {
     let tf = &t.tf;
     let me = t.owner.user();
     let seq = last_seq(tf, &t.owner).await;
-    let err = expect_err(tf.change_role(&t.owner, me, 1, Role::Admin).await, ErrorKind::Conflict, "demote last owner");
+    let err = expect_err(
+        tf.change_role(&t.owner, me, 1, Role::Admin).await,
+        ErrorKind::Conflict,
+        "demote last owner",
+    );
     assert!(matches!(err, Error::Conflict { reason: ConflictReason::LastOwner, .. }), "{err:?}");
     expect_err(tf.remove_member(&t.owner, me, 1).await, ErrorKind::Conflict, "remove last owner");
     assert_eq!(last_seq(tf, &t.owner).await, seq, "refusals append nothing");
     let second = tf.change_role(&t.owner, t.admin.user(), 1, Role::Owner).await.expect("second owner");
     tf.change_role(&t.owner, me, 1, Role::Admin).await.expect("first owner steps down");
     let second_owner = tf.act_as(t.owner.org(), second.user_id).await.expect("second owner principal");
-    expect_err(tf.remove_member(&second_owner, second.user_id, 2).await, ErrorKind::Conflict, "remove the now-last owner");
+    expect_err(
+        tf.remove_member(&second_owner, second.user_id, 2).await,
+        ErrorKind::Conflict,
+        "remove the now-last owner",
+    );
     assert_eq!(tf.member(&t.owner, me).await.expect("still member").role, Role::Admin);
 }
 
@@ -152,7 +195,10 @@ pub async fn organization_deletion(store: Arc<dyn Store>) {
     expect_err(store.find_organization_by_slug(&slug).await, ErrorKind::NotFound, "slug gone");
     expect_err(store.events_after(org, 0, 10).await, ErrorKind::NotFound, "log gone");
     assert!(tf.memberships(t.owner.user()).await.expect("memberships").is_empty());
-    assert_eq!(other.tf.project(&other.owner, other_project.id).await.expect("other tenant intact"), other_project);
+    assert_eq!(
+        other.tf.project(&other.owner, other_project.id).await.expect("other tenant intact"),
+        other_project
+    );
     // The slug is free again.
     let again = NewOrganization::new("Again", slug, "UTC", Tier::Free);
     tf.register(again, t.owner.user()).await.expect("slug reusable");

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use super::{expect_err, last_seq};
 use crate::testkit::Tenant;
 use crate::{
-    ConflictReason, Error, ErrorKind, NewTask, Priority, Result, Role, Status, Store, Task,
-    TaskPatch, Tier,
+    ConflictReason, Error, ErrorKind, NewTask, Priority, Result, Role, Status, Store, Task, TaskPatch, Tier,
 };
 
 /// Two updates from the same version: the first wins, the second is a `Conflict` naming both
@@ -19,8 +18,15 @@ pub async fn optimistic_concurrency(store: Arc<dyn Store>) {
     let first = TaskPatch { title: Some("first".into()), ..TaskPatch::default() };
     let second = TaskPatch { priority: Some(Priority::Urgent), ..TaskPatch::default() };
     tf.update_task(&t.member, task.id, 1, first).await.expect("first writer");
-    let err = expect_err(tf.update_task(&t.admin, task.id, 1, second).await, ErrorKind::Conflict, "second writer");
-    assert!(matches!(err, Error::Conflict { reason: ConflictReason::StaleVersion { expected: 1, actual: 2 }, .. }), "{err:?}");
+    let err =
+        expect_err(tf.update_task(&t.admin, task.id, 1, second).await, ErrorKind::Conflict, "second writer");
+    assert!(
+        matches!(
+            err,
+            Error::Conflict { reason: ConflictReason::StaleVersion { expected: 1, actual: 2 }, .. }
+        ),
+        "{err:?}"
+    );
     let stored = tf.task(&t.viewer, task.id).await.expect("read");
     assert_eq!((stored.title.as_str(), stored.priority, stored.version), ("first", Priority::Medium, 2));
 
@@ -44,9 +50,17 @@ pub async fn optimistic_concurrency(store: Arc<dyn Store>) {
         tf.move_task(&t.member, task.id, 12, Status::InProgress).await,
         tf.move_task(&t.member, task.id, 12, Status::Blocked).await,
     ];
-    assert!(moves[0].is_ok() && moves[1].as_ref().is_err_and(|e| e.kind() == ErrorKind::Conflict), "{moves:?}");
-    expect_err(tf.change_role(&t.owner, t.viewer.user(), 1, Role::Member).await.and(
-        tf.change_role(&t.owner, t.viewer.user(), 1, Role::Admin).await), ErrorKind::Conflict, "stale role");
+    assert!(
+        moves[0].is_ok() && moves[1].as_ref().is_err_and(|e| e.kind() == ErrorKind::Conflict),
+        "{moves:?}"
+    );
+    expect_err(
+        tf.change_role(&t.owner, t.viewer.user(), 1, Role::Member)
+            .await
+            .and(tf.change_role(&t.owner, t.viewer.user(), 1, Role::Admin).await),
+        ErrorKind::Conflict,
+        "stale role",
+    );
 }
 
 /// 16 writers each add their own tag with read-modify-write and retry on `Conflict`: every
@@ -93,14 +107,27 @@ pub async fn event_completeness(store: Arc<dyn Store>) {
     let task = tf.create_task(&t.member, NewTask::new(project.id, "t")).await.expect("create");
     let outsider = t.outsider().await;
     let steps: Vec<(Result<()>, Option<&str>)> = vec![
-        (tf.move_task(&t.member, task.id, 1, Status::InProgress).await.map(drop), Some("task_status_changed")),
+        (
+            tf.move_task(&t.member, task.id, 1, Status::InProgress).await.map(drop),
+            Some("task_status_changed"),
+        ),
         (tf.move_task(&t.member, task.id, 1, Status::Done).await.map(drop), None),
         (tf.move_task(&t.member, task.id, 2, Status::Done).await.map(drop), Some("task_status_changed")),
         (tf.move_task(&t.member, task.id, 3, Status::Done).await.map(drop), None),
         (tf.assign_task(&t.member, task.id, 3, Some(outsider.id)).await.map(drop), None),
         (tf.assign_task(&t.member, task.id, 3, Some(t.member.user())).await.map(drop), Some("task_assigned")),
         (tf.update_task(&t.viewer, task.id, 4, TaskPatch::default()).await.map(drop), None),
-        (tf.update_task(&t.member, task.id, 4, TaskPatch { title: Some("u".into()), ..TaskPatch::default() }).await.map(drop), Some("task_updated")),
+        (
+            tf.update_task(
+                &t.member,
+                task.id,
+                4,
+                TaskPatch { title: Some("u".into()), ..TaskPatch::default() },
+            )
+            .await
+            .map(drop),
+            Some("task_updated"),
+        ),
         (tf.set_task_archived(&t.member, task.id, 5, true).await.map(drop), Some("task_archived")),
         (tf.delete_task(&t.member, task.id, 6).await, None),
         (tf.delete_task(&t.admin, task.id, 6).await, Some("task_deleted")),
@@ -112,14 +139,24 @@ pub async fn event_completeness(store: Arc<dyn Store>) {
         (tf.delete_project(&t.admin, project.id, 2).await, Some("project_deleted")),
         (tf.change_tier(&t.owner, 1, Tier::Pro, None).await.map(drop), Some("tier_changed")),
     ];
-    let expected: Vec<&str> = steps.iter().filter_map(|(r, kind)| {
-        assert_eq!(r.is_ok(), kind.is_some(), "step expecting {kind:?} gave {r:?}");
-        *kind
-    }).collect();
+    let expected: Vec<&str> = steps
+        .iter()
+        .filter_map(|(r, kind)| {
+            assert_eq!(r.is_ok(), kind.is_some(), "step expecting {kind:?} gave {r:?}");
+            *kind
+        })
+        .collect();
     let events = tf.events(&t.owner, 0, 1000).await.expect("events");
     let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>(), "seq gapless from 1");
-    let head = ["organization_created", "member_added", "member_added", "member_added", "project_created", "task_created"];
+    let head = [
+        "organization_created",
+        "member_added",
+        "member_added",
+        "member_added",
+        "project_created",
+        "task_created",
+    ];
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
     assert_eq!(&kinds[..head.len()], head);
     assert_eq!(&kinds[head.len()..], expected.as_slice());

@@ -82,7 +82,9 @@ pub async fn feed_resumes_from_any_seq(store: Arc<dyn Store>) {
     for chunk in 0..4 {
         let mut feed = t.tf.subscribe(&t.viewer, cursor).await.expect("reconnect");
         for i in 0..3 {
-            t.tf.create_task(&t.member, NewTask::new(project.id, format!("c{chunk}-{i}"))).await.expect("create");
+            t.tf.create_task(&t.member, NewTask::new(project.id, format!("c{chunk}-{i}")))
+                .await
+                .expect("create");
         }
         let got = take(&mut feed, 5).await;
         cursor = got.last().expect("events").seq;
@@ -101,7 +103,9 @@ pub async fn feed_reports_lag(store: Arc<dyn Store>) {
     let mut feed = t.tf.subscribe(&t.viewer, 5).await.expect("subscribe");
     let writes = DEFAULT_FEED_CAPACITY + 100;
     for i in 0..writes {
-        t.tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}"))).await.expect("write while nobody reads");
+        t.tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}")))
+            .await
+            .expect("write while nobody reads");
     }
     let head = 5 + writes as u64;
     let mut delivered = Vec::new();

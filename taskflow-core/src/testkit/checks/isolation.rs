@@ -6,9 +6,7 @@ use std::sync::Arc;
 use super::{expect_err, last_seq};
 use crate::store::{Archived, Change, Expected, MemberQuery, ProjectQuery, TaskQuery, Write};
 use crate::testkit::Tenant;
-use crate::{
-    Entity, Error, ErrorKind, NewTask, OrgId, ProjectPatch, Role, Status, Store, TaskPatch, Tier,
-};
+use crate::{Entity, Error, ErrorKind, NewTask, OrgId, ProjectPatch, Role, Status, Store, TaskPatch, Tier};
 
 /// Every operation of tenant A aimed at tenant B's records fails as if they did not exist.
 pub async fn tenant_isolation(store: Arc<dyn Store>) {
@@ -24,17 +22,29 @@ pub async fn tenant_isolation(store: Arc<dyn Store>) {
     let nf = ErrorKind::NotFound;
 
     expect_err(tf.task(p, tb.id).await, nf, "get foreign task");
-    expect_err(tf.update_task(p, tb.id, 1, TaskPatch { title: Some("x".into()), ..TaskPatch::default() }).await, nf, "update");
+    expect_err(
+        tf.update_task(p, tb.id, 1, TaskPatch { title: Some("x".into()), ..TaskPatch::default() }).await,
+        nf,
+        "update",
+    );
     expect_err(tf.move_task(p, tb.id, 1, Status::InProgress).await, nf, "move");
     expect_err(tf.assign_task(p, tb.id, 1, Some(p.user())).await, nf, "assign foreign task");
     expect_err(tf.set_task_archived(p, tb.id, 1, true).await, nf, "archive");
     expect_err(tf.delete_task(p, tb.id, 1).await, nf, "delete");
     expect_err(tf.project(p, pb.id).await, nf, "get foreign project");
-    expect_err(tf.update_project(p, pb.id, 1, ProjectPatch { name: Some("x".into()), description: None }).await, nf, "update project");
+    expect_err(
+        tf.update_project(p, pb.id, 1, ProjectPatch { name: Some("x".into()), description: None }).await,
+        nf,
+        "update project",
+    );
     expect_err(tf.set_project_archived(p, pb.id, 1, true).await, nf, "archive project");
     expect_err(tf.delete_project(p, pb.id, 1).await, nf, "delete project");
     expect_err(tf.create_task(p, NewTask::new(pb.id, "into b")).await, nf, "create in foreign project");
-    let err = expect_err(tf.assign_task(p, ta.id, 1, Some(b.member.user())).await, nf, "assign to a foreign member");
+    let err = expect_err(
+        tf.assign_task(p, ta.id, 1, Some(b.member.user())).await,
+        nf,
+        "assign to a foreign member",
+    );
     assert!(matches!(err, Error::NotFound { entity: Entity::Assignee }), "{err:?}");
     let with_foreign_assignee = NewTask { assignee: Some(b.member.user()), ..NewTask::new(pa.id, "x") };
     expect_err(tf.create_task(p, with_foreign_assignee).await, nf, "create with a foreign assignee");
@@ -77,7 +87,10 @@ pub async fn tenant_isolation(store: Arc<dyn Store>) {
     assert!(tf.list_tasks(p, &by_foreign_project).await.expect("list").items.is_empty());
     let by_foreign_assignee = TaskQuery { assignee: Some(b.member.user()), ..everything };
     assert!(tf.list_tasks(p, &by_foreign_assignee).await.expect("list").items.is_empty());
-    let projects = tf.list_projects(p, &ProjectQuery { archived: Archived::Include, ..ProjectQuery::default() }).await.expect("projects");
+    let projects = tf
+        .list_projects(p, &ProjectQuery { archived: Archived::Include, ..ProjectQuery::default() })
+        .await
+        .expect("projects");
     assert_eq!(projects.items, vec![pa.clone()]);
     let members = tf.list_members(p, &MemberQuery::default()).await.expect("members").items;
     assert!(members.iter().all(|m| m.org_id == a.owner.org()) && members.len() == 4);

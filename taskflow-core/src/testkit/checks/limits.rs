@@ -6,9 +6,7 @@ use super::{expect_err, last_seq};
 use crate::store::{MemberQuery, ProjectQuery, TaskQuery};
 use crate::testkit::Tenant;
 use crate::testkit::fixtures::user;
-use crate::{
-    Error, ErrorKind, LimitKind, Limits, NewProject, NewTask, Result, Role, Store, Tier,
-};
+use crate::{Error, ErrorKind, LimitKind, Limits, NewProject, NewTask, Result, Role, Store, Tier};
 
 /// Runs `n` operations at once on the runtime's worker threads and sorts the outcomes.
 async fn race<T, F, Fut>(n: usize, op: F) -> (usize, Vec<Error>)
@@ -55,7 +53,10 @@ pub async fn member_limit_race(store: Arc<dyn Store>) {
     .await;
     assert_eq!(ok, 6, "successes at a member limit of 10 with 4 members");
     assert_all_limit(&errors, LimitKind::Members, 10);
-    let members = t.tf.list_members(&t.owner, &MemberQuery { limit: Some(500), ..MemberQuery::default() }).await.expect("list");
+    let members =
+        t.tf.list_members(&t.owner, &MemberQuery { limit: Some(500), ..MemberQuery::default() })
+            .await
+            .expect("list");
     assert_eq!(members.items.len(), 10);
     assert_eq!(last_seq(&t.tf, &t.owner).await, seq + 6, "one event per success, none per refusal");
 }
@@ -101,7 +102,11 @@ pub async fn archived_rows_free_their_slot(store: Arc<dyn Store>) {
     for i in 0..3 {
         projects.push(t.project(&format!("p{i}")).await);
     }
-    let err = expect_err(tf.create_project(&t.admin, NewProject::named("p3")).await, ErrorKind::LimitExceeded, "4th project");
+    let err = expect_err(
+        tf.create_project(&t.admin, NewProject::named("p3")).await,
+        ErrorKind::LimitExceeded,
+        "4th project",
+    );
     assert!(matches!(err, Error::LimitExceeded { limit: LimitKind::Projects, max: 3 }));
     let archived = tf.set_project_archived(&t.admin, projects[0].id, 1, true).await.expect("archive");
     tf.create_project(&t.admin, NewProject::named("p3")).await.expect("slot freed by archiving");
@@ -112,14 +117,29 @@ pub async fn archived_rows_free_their_slot(store: Arc<dyn Store>) {
     let p = &projects[1];
     let a = tf.create_task(&t.member, NewTask::new(p.id, "a")).await.expect("a");
     let b = tf.create_task(&t.member, NewTask::new(p.id, "b")).await.expect("b");
-    expect_err(tf.create_task(&t.member, NewTask::new(p.id, "c")).await, ErrorKind::LimitExceeded, "3rd task");
+    expect_err(
+        tf.create_task(&t.member, NewTask::new(p.id, "c")).await,
+        ErrorKind::LimitExceeded,
+        "3rd task",
+    );
     let a = tf.set_task_archived(&t.member, a.id, a.version, true).await.expect("archive a");
     let c = tf.create_task(&t.member, NewTask::new(p.id, "c")).await.expect("slot freed");
-    expect_err(tf.set_task_archived(&t.member, a.id, a.version, false).await, ErrorKind::LimitExceeded, "restore a");
-    let a = tf.move_task(&t.member, a.id, a.version, crate::Status::InProgress).await.expect("archived tasks can still move");
+    expect_err(
+        tf.set_task_archived(&t.member, a.id, a.version, false).await,
+        ErrorKind::LimitExceeded,
+        "restore a",
+    );
+    let a = tf
+        .move_task(&t.member, a.id, a.version, crate::Status::InProgress)
+        .await
+        .expect("archived tasks can still move");
     tf.delete_task(&t.admin, b.id, b.version).await.expect("delete b");
     tf.set_task_archived(&t.member, a.id, a.version, false).await.expect("restore a after delete");
-    expect_err(tf.create_task(&t.member, NewTask::new(p.id, "d")).await, ErrorKind::LimitExceeded, "full again");
+    expect_err(
+        tf.create_task(&t.member, NewTask::new(p.id, "d")).await,
+        ErrorKind::LimitExceeded,
+        "full again",
+    );
     tf.delete_task(&t.admin, c.id, c.version).await.expect("delete c");
 }
 
@@ -128,7 +148,11 @@ pub async fn archived_rows_free_their_slot(store: Arc<dyn Store>) {
 pub async fn tier_downgrade_keeps_rows_and_blocks_new_ones(store: Arc<dyn Store>) {
     let t = Tenant::new(store, Tier::Pro).await;
     let tf = &t.tf;
-    expect_err(tf.change_tier(&t.admin, 1, Tier::Free, None).await, ErrorKind::PermissionDenied, "admin changes tier");
+    expect_err(
+        tf.change_tier(&t.admin, 1, Tier::Free, None).await,
+        ErrorKind::PermissionDenied,
+        "admin changes tier",
+    );
     let mut projects = Vec::new();
     for i in 0..4 {
         projects.push(t.project(&format!("p{i}")).await);
@@ -142,9 +166,17 @@ pub async fn tier_downgrade_keeps_rows_and_blocks_new_ones(store: Arc<dyn Store>
     expect_err(tf.change_tier(&t.owner, 1, Tier::Pro, None).await, ErrorKind::Conflict, "stale tier change");
     let listed = tf.list_projects(&t.owner, &ProjectQuery::default()).await.expect("projects kept");
     assert_eq!(listed.items.len(), 4);
-    let err = expect_err(tf.create_project(&t.admin, NewProject::named("x")).await, ErrorKind::LimitExceeded, "project over");
+    let err = expect_err(
+        tf.create_project(&t.admin, NewProject::named("x")).await,
+        ErrorKind::LimitExceeded,
+        "project over",
+    );
     assert_eq!(err.to_string(), "limit reached: at most 3 active projects");
-    let err = expect_err(tf.add_member(&t.admin, extra[2].id, Role::Member).await, ErrorKind::LimitExceeded, "member over");
+    let err = expect_err(
+        tf.add_member(&t.admin, extra[2].id, Role::Member).await,
+        ErrorKind::LimitExceeded,
+        "member over",
+    );
     assert!(matches!(err, Error::LimitExceeded { limit: LimitKind::Members, max: 5 }));
 
     for p in &projects[..2] {

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
 use crate::store::{Archived, ChangedTasksQuery, Page, TaskQuery};
 use crate::testkit::Tenant;
-use crate::{Clock, ManualClock, NewTask, Priority, Principal, Status, Store, Task, TaskFlow, TaskId, Tier};
+use crate::{Clock, ManualClock, NewTask, Principal, Priority, Status, Store, Task, TaskFlow, TaskId, Tier};
 
 /// Reads every page of a query, asserting each page respects the limit.
 async fn all_pages(tf: &TaskFlow, p: &Principal, query: &TaskQuery) -> Vec<Task> {
@@ -68,7 +68,13 @@ pub async fn task_filters(store: Arc<dyn Store>) {
             archived: Archived::Include,
             ..TaskQuery::default()
         },
-        TaskQuery { project: Some(alpha.id), tag: Some("even".into()), due_from: day(3), limit: Some(2), ..TaskQuery::default() },
+        TaskQuery {
+            project: Some(alpha.id),
+            tag: Some("even".into()),
+            due_from: day(3),
+            limit: Some(2),
+            ..TaskQuery::default()
+        },
     ];
     for query in queries {
         let got: Vec<TaskId> = all_pages(tf, &t.viewer, &query).await.iter().map(|t| t.id).collect();
@@ -87,8 +93,13 @@ pub async fn pagination_is_stable_under_writes(store: Arc<dyn Store>) {
     let mut stable = BTreeSet::new();
     let mut churn = Vec::new();
     for i in 0..60 {
-        let task = tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}"))).await.expect("create");
-        if i % 3 == 0 { churn.push(task) } else { stable.insert(task.id); }
+        let task =
+            tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}"))).await.expect("create");
+        if i % 3 == 0 {
+            churn.push(task)
+        } else {
+            stable.insert(task.id);
+        }
     }
     let mut query = TaskQuery { project: Some(project.id), limit: Some(7), ..TaskQuery::default() };
     let mut seen = Vec::new();
@@ -97,7 +108,9 @@ pub async fn pagination_is_stable_under_writes(store: Arc<dyn Store>) {
         let page = tf.list_tasks(&t.viewer, &query).await.expect("page");
         seen.extend(page.items.iter().map(|t| t.id));
         // Writes between pages: new rows, edits of stable rows, deletion of churn rows.
-        tf.create_task(&t.member, NewTask::new(project.id, format!("late {round}"))).await.expect("late create");
+        tf.create_task(&t.member, NewTask::new(project.id, format!("late {round}")))
+            .await
+            .expect("late create");
         if let Some(victim) = churn.pop() {
             tf.delete_task(&t.admin, victim.id, victim.version).await.expect("delete churn");
         }
@@ -128,7 +141,9 @@ pub async fn changed_tasks_export(store: Arc<dyn Store>) {
     let mut tasks = Vec::new();
     for i in 0..12 {
         clock.advance(Duration::minutes(1));
-        tasks.push(tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}"))).await.expect("create"));
+        tasks.push(
+            tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}"))).await.expect("create"),
+        );
     }
     clock.advance(Duration::hours(1));
     let since = clock.now();
@@ -153,7 +168,11 @@ pub async fn changed_tasks_export(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(got, touched, "changed tasks since {since}");
-    let everything = ChangedTasksQuery { since: Utc.timestamp_opt(0, 0).single().expect("epoch"), after: None, limit: Some(500) };
+    let everything = ChangedTasksQuery {
+        since: Utc.timestamp_opt(0, 0).single().expect("epoch"),
+        after: None,
+        limit: Some(500),
+    };
     let all = tf.store().list_changed_tasks(t.owner.org(), &everything).await.expect("all").items;
     assert_eq!(all.len(), 12);
     assert!(all.windows(2).all(|w| (w[0].updated_at, w[0].id) < (w[1].updated_at, w[1].id)));

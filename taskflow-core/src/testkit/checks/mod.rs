@@ -13,15 +13,14 @@ mod tasks;
 use std::fmt::Debug;
 
 pub use accounts::{
-    last_owner_is_kept, members_and_roles, organization_deletion,
-    registration_creates_owner_and_first_event, store_rechecks_the_current_role,
-    users_are_global_and_unique,
+    last_owner_is_kept, members_and_roles, organization_deletion, registration_creates_owner_and_first_event,
+    store_rechecks_the_current_role, users_are_global_and_unique,
 };
 pub use concurrency::{
     concurrent_updates_lose_nothing, event_completeness, optimistic_concurrency,
     seq_is_gapless_under_concurrency,
 };
-pub use feed::{feed_reports_lag, feed_replays_then_goes_live, feed_resumes_from_any_seq};
+pub use feed::{feed_replays_then_goes_live, feed_reports_lag, feed_resumes_from_any_seq};
 pub use isolation::tenant_isolation;
 pub use limits::{
     archived_rows_free_their_slot, member_limit_race, project_limit_race, task_limit_race,
