@@ -319,11 +319,59 @@ impl EventStore for MemoryStore {
 impl ChangeStore for MemoryStore {
     async fn apply(&self, change: Change) -> Result<Event> {
         let mut state = self.lock();
-        let effects = change.decide(&state.snapshot(&change))?;
-        for write in effects.writes {
-            state.write(change.org, write);
+        let (event, _) = state.apply(&change)?;
+        // Published under the lock, so live subscribers see seq order.
+        self.feed.publish(&event);
+        Ok(event)
+    }
+
+    async fn apply_batch(&self, changes: Vec<Change>) -> Result<Vec<Event>> {
+        change::check_batch(&changes)?;
+        let mut state = self.lock();
+        let mut applied: Vec<(Event, Undo)> = Vec::with_capacity(changes.len());
+        for change in &changes {
+            match state.apply(change) {
+                Ok(done) => applied.push(done),
+                Err(e) => {
+                    for (_, undo) in applied.into_iter().rev() {
+                        state.undo(undo);
+                    }
+                    return Err(e);
+                }
+            }
         }
-        let tenant = state.tenants.get_mut(&change.org).ok_or(Error::not_found(Entity::Organization))?;
+        let events: Vec<Event> = applied.into_iter().map(|(event, _)| event).collect();
+        for event in &events {
+            self.feed.publish(event);
+        }
+        Ok(events)
+    }
+}
+
+/// What it takes to revert one applied change (for an all-or-nothing batch).
+struct Undo {
+    org: OrgId,
+    writes: Vec<RecordWrite>,
+    usage: OrgUsage,
+    project_usage: Option<(ProjectId, Option<ProjectUsage>)>,
+}
+
+impl State {
+    fn apply(&mut self, change: &Change) -> Result<(Event, Undo)> {
+        let effects = change.decide(&self.snapshot(change))?;
+        let tenant = self.tenants.get(&change.org);
+        let mut undo = Undo {
+            org: change.org,
+            writes: effects.writes.clone(),
+            usage: tenant.map(|t| t.usage).unwrap_or_default(),
+            project_usage: effects
+                .project_usage
+                .map(|(p, _)| (p, tenant.and_then(|t| t.project_usage.get(&p).copied()))),
+        };
+        for write in effects.writes {
+            self.write(change.org, write);
+        }
+        let tenant = self.tenants.get_mut(&change.org).ok_or(Error::not_found(Entity::Organization))?;
         tenant.usage = effects.org_usage;
         if let Some((project, usage)) = effects.project_usage
             && tenant.projects.contains_key(&project)
@@ -331,8 +379,26 @@ impl ChangeStore for MemoryStore {
             tenant.project_usage.insert(project, usage);
         }
         tenant.events.push(effects.event.clone());
-        // Published under the lock, so live subscribers see seq order.
-        self.feed.publish(&effects.event);
-        Ok(effects.event)
+        undo.writes.reverse();
+        Ok((effects.event, undo))
+    }
+
+    fn undo(&mut self, undo: Undo) {
+        for write in undo.writes {
+            let revert = match write {
+                RecordWrite::Put { old: Some(old), .. } => RecordWrite::Put { old: None, new: old },
+                RecordWrite::Put { old: None, new } => RecordWrite::Remove { old: new },
+                RecordWrite::Remove { old } => RecordWrite::Put { old: None, new: old },
+            };
+            self.write(undo.org, revert);
+        }
+        let Some(tenant) = self.tenants.get_mut(&undo.org) else { return };
+        tenant.usage = undo.usage;
+        tenant.events.pop();
+        match undo.project_usage {
+            Some((project, Some(usage))) => drop(tenant.project_usage.insert(project, usage)),
+            Some((project, None)) => drop(tenant.project_usage.remove(&project)),
+            None => {}
+        }
     }
 }

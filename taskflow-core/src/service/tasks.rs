@@ -7,16 +7,26 @@
 use chrono::{DateTime, Utc};
 
 use super::{Principal, TaskFlow};
-use crate::store::{Expected, Page, TaskQuery, Write};
-use crate::{Action, EventKind, NewTask, Result, Status, Task, TaskId, TaskPatch, UserId};
+use crate::store::{Change, Expected, MAX_BATCH, Page, TaskQuery, Write};
+use crate::{Action, Error, EventKind, NewTask, Problem, Result, Status, Task, TaskId, TaskPatch, UserId};
 
 impl TaskFlow {
     /// Creates a task in `todo`. Members and up; the project must be active and the assignee a
     /// member; counts against the project's task limit.
     pub async fn create_task(&self, principal: &Principal, new: NewTask) -> Result<Task> {
         principal.require(Action::CreateTask)?;
+        let (task, change) = self.new_task_change(principal, &new, self.now())?;
+        self.store.apply(change).await?;
+        Ok(task)
+    }
+
+    fn new_task_change(
+        &self,
+        principal: &Principal,
+        new: &NewTask,
+        now: DateTime<Utc>,
+    ) -> Result<(Task, Change)> {
         let new = new.validated()?;
-        let now = self.now();
         let task = Task {
             id: self.new_id(now),
             org_id: principal.org,
@@ -46,8 +56,27 @@ impl TaskFlow {
             due_date: task.due_date,
         };
         let write = Write::PutTask { task: task.clone(), expected: Expected::Absent };
-        self.apply(principal, now, write, event).await?;
-        Ok(task)
+        Ok((task, Change { org: principal.org, actor: principal.user, at: now, write, event }))
+    }
+
+    /// Creates many tasks in one atomic unit (a bulk import): all of them with their events, or
+    /// none. Every task is validated and checked like [`TaskFlow::create_task`], and limits count
+    /// the batch itself. At most [`MAX_BATCH`] tasks per call.
+    pub async fn import_tasks(&self, principal: &Principal, tasks: Vec<NewTask>) -> Result<Vec<Task>> {
+        principal.require(Action::CreateTask)?;
+        if tasks.len() > MAX_BATCH {
+            return Err(Error::invalid("tasks", Problem::TooMany { max: MAX_BATCH, len: tasks.len() }));
+        }
+        let now = self.now();
+        let mut created = Vec::with_capacity(tasks.len());
+        let mut changes = Vec::with_capacity(tasks.len());
+        for new in &tasks {
+            let (task, change) = self.new_task_change(principal, new, now)?;
+            created.push(task);
+            changes.push(change);
+        }
+        self.store.apply_batch(changes).await?;
+        Ok(created)
     }
 
     /// One task.

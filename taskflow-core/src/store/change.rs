@@ -319,7 +319,28 @@ impl Change {
     }
 }
 
-/// Checks a registration-free organization deletion: the organization exists at the expected
+/// Most changes in one [`ChangeStore::apply_batch`](crate::store::ChangeStore::apply_batch).
+pub const MAX_BATCH: usize = 10_000;
+
+/// Checks that a batch can be applied as one unit: at most [`MAX_BATCH`] changes, all for the
+/// same organization, none registering one.
+pub fn check_batch(changes: &[Change]) -> Result<()> {
+    if changes.len() > MAX_BATCH {
+        return Err(Error::invalid("changes", Problem::TooMany { max: MAX_BATCH, len: changes.len() }));
+    }
+    let org = changes.first().map(|c| c.org);
+    for change in changes {
+        if Some(change.org) != org {
+            return Err(Error::invalid("org_id", Problem::Malformed("one organization for the whole batch")));
+        }
+        if matches!(change.write, Write::CreateOrganization { .. }) {
+            return Err(Error::invalid("changes", Problem::Malformed("changes to an existing organization")));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an organization deletion: the organization exists at the expected
 /// version and the actor may delete it. Backends then remove every row of the tenant.
 pub fn check_delete_organization(
     organization: Option<&Organization>,

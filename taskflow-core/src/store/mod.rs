@@ -19,8 +19,8 @@ use async_trait::async_trait;
 use tokio::sync::broadcast;
 
 pub use change::{
-    Change, Effects, Expected, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference, Snapshot,
-    Target, Write,
+    Change, Effects, Expected, MAX_BATCH, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference,
+    Snapshot, Target, Write,
 };
 pub use query::{
     Archived, ChangedTasksQuery, Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MemberQuery, Page, ProjectQuery,
@@ -102,6 +102,12 @@ pub trait EventStore: Send + Sync {
 pub trait ChangeStore: Send + Sync {
     /// Applies the change atomically with its event, or nothing at all, and returns the event.
     async fn apply(&self, change: Change) -> Result<Event>;
+
+    /// Applies every change in order in one atomic unit — all of them with their events, or none
+    /// — and returns the events (consecutive seqs). Each change is decided against the state the
+    /// previous ones left, so limits count the batch itself. The batch must pass
+    /// [`change::check_batch`]: one organization, no registration, at most [`MAX_BATCH`] changes.
+    async fn apply_batch(&self, changes: Vec<Change>) -> Result<Vec<Event>>;
 }
 
 /// A complete storage backend.

@@ -53,6 +53,7 @@ macro_rules! conformance_suite {
             store_rechecks_the_current_role,
             projects_lifecycle,
             tasks_lifecycle,
+            bulk_import_is_all_or_nothing,
             invalid_input_is_refused_and_writes_nothing,
             task_filters,
             pagination_is_stable_under_writes,

@@ -68,8 +68,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::{
-    Clock, Error, ManualClock, NewOrganization, NewProject, NewTask, NewUser, OrgId, Principal, Priority, Problem,
-    ProjectId, Result, Role, SeededIds, Status, Store, Task, TaskFlow, TaskId, TaskPatch, Tier, UserId,
+    Clock, Error, ManualClock, NewOrganization, NewProject, NewTask, NewUser, OrgId, Principal, Priority,
+    Problem, ProjectId, Result, Role, SeededIds, Status, Store, Task, TaskFlow, TaskId, TaskPatch, Tier,
+    UserId,
 };
 
 /// What to simulate. Every field is public; start from [`Default`] and change what matters.
@@ -90,7 +91,8 @@ pub struct WorkloadConfig {
     pub members_per_org: usize,
     /// Projects of each organization. With none, no task is ever created.
     pub projects_per_org: usize,
-    /// Mean number of new tasks per organization per working day (0 to 100,000).
+    /// Mean number of new tasks per organization per working day (0 to 100,000). Each task
+    /// brings about 6 events, so a year of weekdays at 650 gives about a million events.
     pub tasks_per_day: f64,
     /// Time zones handed out to the organizations in turn (UTC when empty).
     pub time_zones: Vec<Tz>,
@@ -113,7 +115,10 @@ impl Default for WorkloadConfig {
     fn default() -> Self {
         Self {
             seed: 42,
-            start: NaiveDate::from_ymd_opt(2026, 1, 5).expect("a valid date").and_time(NaiveTime::MIN).and_utc(),
+            start: NaiveDate::from_ymd_opt(2026, 1, 5)
+                .expect("a valid date")
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             days: 30,
             organizations: 2,
             members_per_org: 6,
@@ -1120,12 +1125,10 @@ mod tests {
             .unwrap();
         assert_ne!(one.organizations[0].id, two.organizations[0].id);
         assert_ne!(one.organizations[0].slug, two.organizations[0].slug);
-        let events = |w: &Workload| {
-            let store = store.clone();
-            let org = w.organizations[0].id;
-            async move { all_events(&store, org).await.into_iter().map(|e| e.kind).collect::<Vec<_>>() }
-        };
-        assert_ne!(events(&one).await, events(&two).await);
+        let kinds = |events: Vec<crate::Event>| events.into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        let (first, second) = (one.organizations[0].id, two.organizations[0].id);
+        assert_ne!(kinds(all_events(&store, first).await), kinds(all_events(&store, second).await));
+        assert_ne!(one.organizations[0].counts, two.organizations[0].counts);
         // Same seed on the same store: the e-mail addresses are taken.
         let again = run(store.clone(), &WorkloadConfig { days: 5, ..WorkloadConfig::default() }).await;
         assert!(again.is_err());
@@ -1276,7 +1279,7 @@ mod tests {
     #[ignore = "a benchmark: about a million events"]
     async fn a_million_events() {
         let config =
-            WorkloadConfig { organizations: 1, days: 365, tasks_per_day: 520.0, ..WorkloadConfig::default() };
+            WorkloadConfig { organizations: 1, days: 365, tasks_per_day: 650.0, ..WorkloadConfig::default() };
         let started = std::time::Instant::now();
         let (_, workload) = fresh_run(&config).await;
         let c = workload.organizations[0].counts;

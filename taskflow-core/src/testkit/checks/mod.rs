@@ -2,6 +2,7 @@
 //! when the store breaks the contract.
 
 mod accounts;
+mod bulk;
 mod concurrency;
 mod feed;
 mod isolation;
@@ -16,6 +17,7 @@ pub use accounts::{
     last_owner_is_kept, members_and_roles, organization_deletion, registration_creates_owner_and_first_event,
     store_rechecks_the_current_role, users_are_global_and_unique,
 };
+pub use bulk::bulk_import_is_all_or_nothing;
 pub use concurrency::{
     concurrent_updates_lose_nothing, event_completeness, optimistic_concurrency,
     seq_is_gapless_under_concurrency,
