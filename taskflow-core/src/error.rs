@@ -122,26 +122,38 @@ impl Error {
 /// The variants of [`Error`] without payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[allow(missing_docs)] // Each mirrors the `Error` variant of the same name.
 pub enum ErrorKind {
+    /// [`Error::NotFound`].
     NotFound,
+    /// [`Error::Conflict`].
     Conflict,
+    /// [`Error::LimitExceeded`].
     LimitExceeded,
+    /// [`Error::PermissionDenied`].
     PermissionDenied,
+    /// [`Error::Invalid`].
     Invalid,
+    /// [`Error::IllegalTransition`].
     IllegalTransition,
+    /// [`Error::Lagged`].
     Lagged,
+    /// [`Error::Backend`].
     Backend,
 }
 
 /// The kinds of record an error can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)] // The names are the documentation.
+#[non_exhaustive]
 pub enum Entity {
+    /// An organization (tenant).
     Organization,
+    /// A user account.
     User,
+    /// A membership.
     Member,
+    /// A project.
     Project,
+    /// A task.
     Task,
     /// The member a task is assigned to.
     Assignee,

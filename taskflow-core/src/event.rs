@@ -29,6 +29,7 @@ pub struct Event {
 /// What happened. Serialized with a `kind` tag holding [`EventKind::name`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EventKind {
     /// The organization was registered with its first owner (always seq 1).
     OrganizationCreated {

@@ -6,15 +6,17 @@
 //! log to fill the gap. So the log is the truth and the live channel only a wake-up with a
 //! payload, which is what lets the same logic serve a single process and LISTEN/NOTIFY.
 //!
-//! The live buffer is bounded ([`FeedHub::new`]). A subscriber that falls behind it receives
-//! [`Error::Lagged`] with the seq to resume after, never a silent drop.
+//! The live buffer is bounded ([`FeedHub::new`]). While a subscription is still catching up from
+//! the log, an overflow of that buffer costs nothing: it keeps reading the log. Once it has
+//! caught up and is live, a subscriber that falls behind the buffer receives [`Error::Lagged`]
+//! with the seq to resume after, never a silent drop.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::{Entity, Error, Event, OrgId, Result, Store};
+use crate::{Entity, Error, Event, OrgId, Problem, Result, Store};
 
 /// Default live buffer per subscriber, in events.
 pub const DEFAULT_FEED_CAPACITY: usize = 1024;
@@ -76,6 +78,11 @@ pub struct Subscription {
     live: broadcast::Receiver<Event>,
     pending: VecDeque<Event>,
     replaying: bool,
+    /// Set once a replay reached the end of the log: from then on, an event the live buffer
+    /// dropped is the subscriber's lag, reported to it.
+    caught_up: bool,
+    /// The live buffer overflowed; the next live event tells whether anything we lacked was lost.
+    lag_pending: bool,
     ended: bool,
 }
 
@@ -90,9 +97,16 @@ impl std::fmt::Debug for Subscription {
 }
 
 impl Subscription {
-    /// Listens first, then replays: nothing committed in between can be missed.
+    /// Listens first, then replays: nothing committed in between can be missed. A start after
+    /// the last stored seq is refused: it would silently skip the events up to it.
     pub(crate) async fn start(store: Arc<dyn Store>, org: OrgId, after_seq: u64) -> Result<Self> {
         let live = store.listen(org).await?;
+        if after_seq > store.last_seq(org).await? {
+            return Err(Error::invalid(
+                "after_seq",
+                Problem::OutOfRange("at most the organization's last seq"),
+            ));
+        }
         Ok(Self {
             store,
             org,
@@ -100,6 +114,8 @@ impl Subscription {
             live,
             pending: VecDeque::new(),
             replaying: true,
+            caught_up: false,
+            lag_pending: false,
             ended: false,
         })
     }
@@ -107,6 +123,11 @@ impl Subscription {
     /// The seq of the last event delivered (or the `after_seq` it started from).
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// True once the subscription has replayed the whole log and waits on live events.
+    pub fn is_live(&self) -> bool {
+        self.caught_up && !self.replaying && self.pending.is_empty()
     }
 
     /// The next event in seq order, waiting for one if needed.
@@ -132,7 +153,10 @@ impl Subscription {
             }
             if self.replaying {
                 match self.store.events_after(self.org, self.last_seq, REPLAY_BATCH).await {
-                    Ok(batch) if batch.is_empty() => self.replaying = false,
+                    Ok(batch) if batch.is_empty() => {
+                        self.replaying = false;
+                        self.caught_up = true;
+                    }
                     Ok(batch) => self.pending.extend(batch),
                     // The organization existed when the subscription started: it was deleted.
                     Err(Error::NotFound { entity: Entity::Organization }) => return None,
@@ -141,15 +165,21 @@ impl Subscription {
                 continue;
             }
             match self.live.recv().await {
+                Ok(event) if std::mem::take(&mut self.lag_pending) && event.seq > self.last_seq + 1 => {
+                    // The buffer dropped events we had not seen. Catching up, the log has them;
+                    // live, the subscriber fell behind and must be told.
+                    if self.caught_up {
+                        return Some(Err(Error::Lagged { resume_after: self.last_seq }));
+                    }
+                    self.replaying = true;
+                }
                 Ok(event) if event.seq <= self.last_seq => {}
                 Ok(event) if event.seq == self.last_seq + 1 => {
                     self.last_seq = event.seq;
                     return Some(Ok(event));
                 }
                 Ok(_) => self.replaying = true,
-                Err(RecvError::Lagged(_)) => {
-                    return Some(Err(Error::Lagged { resume_after: self.last_seq }));
-                }
+                Err(RecvError::Lagged(_)) => self.lag_pending = true,
                 Err(RecvError::Closed) => return None,
             }
         }

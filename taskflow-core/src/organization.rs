@@ -111,6 +111,7 @@ impl Limits {
 /// The kinds of limit a tier sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum LimitKind {
     /// Members of the organization.
     Members,

@@ -114,6 +114,19 @@ impl NewTask {
         }
     }
 
+    /// The same task with a due date given as text (`YYYY-MM-DD`, as a form or a query string
+    /// sends it); anything else is [`Error::Invalid`] for `due_date`.
+    ///
+    /// ```
+    /// # use taskflow_core::{NewTask, ProjectId};
+    /// # let project = ProjectId::from_uuid(uuid::Uuid::nil());
+    /// assert!(NewTask::new(project, "x").with_due_date("2026-07-01").is_ok());
+    /// assert!(NewTask::new(project, "x").with_due_date("July 1st").is_err());
+    /// ```
+    pub fn with_due_date(self, text: &str) -> Result<Self> {
+        Ok(Self { due_date: Some(validation::due_date(text)?), ..self })
+    }
+
     /// The input, trimmed and checked.
     pub fn validated(&self) -> Result<Self> {
         Ok(Self {

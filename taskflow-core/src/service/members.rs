@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Principal, TaskFlow};
 use crate::store::{Expected, MemberQuery, Page, Write};
 use crate::validation::{self, MAX_NAME_LEN};
-use crate::{Action, Error, EventKind, Member, Problem, Result, Role, User, UserId};
+use crate::{Action, Entity, Error, EventKind, Member, Problem, Result, Role, User, UserId};
 
 /// Longest e-mail address (RFC 5321).
 const MAX_EMAIL_LEN: usize = 254;
@@ -52,7 +52,18 @@ impl TaskFlow {
         Ok(user)
     }
 
-    /// A user's memberships across organizations, to pick a tenant after login.
+    /// A user account by id. Users are global; authenticating who asks is the host's job.
+    pub async fn user(&self, id: UserId) -> Result<User> {
+        self.store.get_user(id).await
+    }
+
+    /// A user account by e-mail (any case).
+    pub async fn user_by_email(&self, email: &str) -> Result<User> {
+        self.store.find_user_by_email(&email.trim().to_lowercase()).await
+    }
+
+    /// A user's memberships across organizations, to pick a tenant after login (the host
+    /// authenticates the user first).
     pub async fn memberships(&self, user: UserId) -> Result<Vec<Member>> {
         self.store.list_memberships(user).await
     }
@@ -82,8 +93,12 @@ impl TaskFlow {
     ) -> Result<Member> {
         principal.require(Action::ManageMembers)?;
         let current = self.store.get_member(principal.org, user).await?;
+        Self::expect_version(Entity::Member, current.version, expected_version)?;
         if role == Role::Owner || current.role == Role::Owner {
             principal.require(Action::ManageOwners)?;
+        }
+        if role == current.role {
+            return Ok(current);
         }
         let member = Member { role, version: expected_version + 1, ..current.clone() };
         let write =
@@ -103,6 +118,7 @@ impl TaskFlow {
     ) -> Result<()> {
         principal.require(Action::ManageMembers)?;
         let current = self.store.get_member(principal.org, user).await?;
+        Self::expect_version(Entity::Member, current.version, expected_version)?;
         if current.role == Role::Owner {
             principal.require(Action::ManageOwners)?;
         }

@@ -6,6 +6,11 @@
 //! without a tenant nothing is read or written. Each write validates its input, checks the
 //! permission matrix, builds a [`Change`](crate::store::Change) and hands it to the store, which
 //! re-checks everything atomically (the role may have changed since the principal was resolved).
+//!
+//! A change that would change nothing (archiving an archived task, assigning the same person, an
+//! empty patch, the same role or tier) is not written and appends no event: the current record
+//! is returned as it is. A [`Principal`] is a snapshot of a membership: reads trust it, writes
+//! re-check it, so resolve one per request rather than keeping it for a session.
 
 mod events;
 mod members;
@@ -20,7 +25,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::{Clock, IdSource, RandomIds, SystemClock};
 use crate::permission::allows;
 use crate::store::{Change, Write};
-use crate::{Action, Error, Event, EventKind, OrgId, Result, Role, Store, UserId};
+use crate::{Action, ConflictReason, Entity, Error, Event, EventKind, OrgId, Result, Role, Store, UserId};
 
 pub use events::MAX_EVENTS_PER_READ;
 pub use members::NewUser;
@@ -97,6 +102,16 @@ impl TaskFlow {
 
     fn new_id<T: From<uuid::Uuid>>(&self, at: DateTime<Utc>) -> T {
         T::from(self.ids.next_id(at))
+    }
+
+    /// The service builds a change from what it read, so the read must be the version the caller
+    /// names; the store then checks that nothing landed since.
+    fn expect_version(entity: Entity, actual: u64, expected: u64) -> Result<()> {
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(Error::conflict(entity, ConflictReason::StaleVersion { expected, actual }))
+        }
     }
 
     /// Sends a change for the principal to the store.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Principal, TaskFlow};
 use crate::store::Write;
 use crate::validation::{self, MAX_NAME_LEN};
-use crate::{Action, EventKind, Limits, Member, Organization, Result, Role, Tier, UserId};
+use crate::{Action, Entity, EventKind, Limits, Member, Organization, Result, Role, Tier, UserId};
 
 /// Input for registering an organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +85,10 @@ impl TaskFlow {
     ) -> Result<Organization> {
         principal.require(Action::ChangeTier)?;
         let current = self.store.get_organization(principal.org).await?;
+        Self::expect_version(Entity::Organization, current.version, expected_version)?;
+        if current.tier == tier && current.custom_limits == custom_limits {
+            return Ok(current);
+        }
         let now = self.now();
         let organization = Organization {
             tier,

@@ -2,7 +2,7 @@
 
 use super::{Principal, TaskFlow};
 use crate::store::{Expected, Page, ProjectQuery, Write};
-use crate::{Action, EventKind, NewProject, Project, ProjectId, ProjectPatch, Result};
+use crate::{Action, Entity, EventKind, NewProject, Project, ProjectId, ProjectPatch, Result};
 
 impl TaskFlow {
     /// Creates a project. Admins and Owners; counts against the active-project limit.
@@ -88,9 +88,14 @@ impl TaskFlow {
         event: EventKind,
         edit: impl FnOnce(&mut Project),
     ) -> Result<Project> {
-        let mut project = self.store.get_project(principal.org, id).await?;
+        let current = self.store.get_project(principal.org, id).await?;
+        Self::expect_version(Entity::Project, current.version, expected_version)?;
         let now = self.now();
+        let mut project = current.clone();
         edit(&mut project);
+        if project == current {
+            return Ok(current);
+        }
         project.updated_at = now;
         project.version = expected_version + 1;
         let write =

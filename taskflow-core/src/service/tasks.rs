@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Principal, TaskFlow};
 use crate::store::{Change, Expected, MAX_BATCH, Page, TaskQuery, Write};
-use crate::{Action, Error, EventKind, NewTask, Problem, Result, Status, Task, TaskId, TaskPatch, UserId};
+use crate::{
+    Action, Entity, Error, EventKind, NewTask, Problem, Result, Status, Task, TaskId, TaskPatch, UserId,
+};
 
 impl TaskFlow {
     /// Creates a task in `todo`. Members and up; the project must be active and the assignee a
@@ -175,10 +177,15 @@ impl TaskFlow {
         expected_version: u64,
         edit: impl FnOnce(&mut Task, DateTime<Utc>) -> Result<EventKind>,
     ) -> Result<Task> {
-        let mut task = self.store.get_task(principal.org, id).await?;
+        let current = self.store.get_task(principal.org, id).await?;
+        Self::expect_version(Entity::Task, current.version, expected_version)?;
         // One instant for the whole change: completed_at, updated_at and the event's time agree.
         let now = self.now();
+        let mut task = current.clone();
         let event = edit(&mut task, now)?;
+        if task == current {
+            return Ok(current);
+        }
         task.updated_at = now;
         task.version = expected_version + 1;
         let write = Write::PutTask { task: task.clone(), expected: Expected::Version(expected_version) };

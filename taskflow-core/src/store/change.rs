@@ -37,24 +37,65 @@ pub struct Change {
 
 /// What a change writes. Records carry their new version (the expected one plus one).
 #[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)] // Field names say it all; the variants are documented.
 pub enum Write {
     /// Registers an organization with its first Owner.
-    CreateOrganization { organization: Organization, owner: Member },
+    CreateOrganization {
+        /// The new organization (version 1).
+        organization: Organization,
+        /// Its first Owner: the change's actor.
+        owner: Member,
+    },
     /// Replaces the organization's tier and custom limits.
-    UpdateOrganization { organization: Organization, expected_version: u64 },
+    UpdateOrganization {
+        /// The organization as it will be stored.
+        organization: Organization,
+        /// The version it replaces.
+        expected_version: u64,
+    },
     /// Creates (`Expected::Absent`) or replaces a membership.
-    PutMember { member: Member, expected: Expected },
+    PutMember {
+        /// The membership as it will be stored.
+        member: Member,
+        /// What must be there now.
+        expected: Expected,
+    },
     /// Ends a membership.
-    RemoveMember { user_id: UserId, expected_version: u64 },
+    RemoveMember {
+        /// Whose.
+        user_id: UserId,
+        /// The version it removes.
+        expected_version: u64,
+    },
     /// Creates or replaces a project.
-    PutProject { project: Project, expected: Expected },
+    PutProject {
+        /// The project as it will be stored.
+        project: Project,
+        /// What must be there now.
+        expected: Expected,
+    },
     /// Deletes an empty project.
-    DeleteProject { project_id: ProjectId, expected_version: u64 },
+    DeleteProject {
+        /// Which.
+        project_id: ProjectId,
+        /// The version it removes.
+        expected_version: u64,
+    },
     /// Creates or replaces a task.
-    PutTask { task: Task, expected: Expected },
+    PutTask {
+        /// The task as it will be stored.
+        task: Task,
+        /// What must be there now.
+        expected: Expected,
+    },
     /// Deletes a task.
-    DeleteTask { task_id: TaskId, project_id: ProjectId, expected_version: u64 },
+    DeleteTask {
+        /// Which.
+        task_id: TaskId,
+        /// Its project (whose counters change).
+        project_id: ProjectId,
+        /// The version it removes.
+        expected_version: u64,
+    },
 }
 
 /// What the change expects to find at its target.
@@ -81,11 +122,14 @@ pub enum Target {
 
 /// A record of any aggregate.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
 pub enum Record {
+    /// An organization.
     Organization(Organization),
+    /// A membership.
     Member(Member),
+    /// A project.
     Project(Project),
+    /// A task.
     Task(Task),
 }
 
@@ -273,6 +317,9 @@ impl Change {
                 decision.delete_task(*project_id, *expected_version)?
             }
         }
+        if !decision.writes.first().is_some_and(|w| event_matches(&self.event, w)) {
+            return Err(Error::invalid("event", Problem::Malformed("the event of this very change")));
+        }
         Ok(decision.finish())
     }
 
@@ -302,6 +349,11 @@ impl Change {
         }
         check_version(organization.version, 1)?;
         check_version(owner.version, 1)?;
+        let event_ok = matches!(&self.event, EventKind::OrganizationCreated { name, slug, tier, owner: o }
+            if *name == organization.name && *slug == organization.slug && *tier == organization.tier && *o == owner.user_id);
+        if !event_ok {
+            return Err(Error::invalid("event", Problem::Malformed("the event of this very change")));
+        }
         let org_usage = OrgUsage { members: 1, owners: 1, active_projects: 0, last_seq: 1 };
         Ok(Effects {
             writes: vec![
@@ -465,7 +517,7 @@ impl<'a> Decision<'a> {
             self.authorize(Action::ManageOwners)?;
         }
         self.owners_change(member.role == Role::Owner, false)?;
-        self.org_usage.members -= 1;
+        self.org_usage.members = decrement(self.org_usage.members)?;
         self.writes.push(RecordWrite::Remove { old: Record::Member(member.clone()) });
         Ok(())
     }
@@ -476,7 +528,7 @@ impl<'a> Decision<'a> {
                 Err(Error::conflict(Entity::Member, ConflictReason::LastOwner))
             }
             (true, false) => {
-                self.org_usage.owners -= 1;
+                self.org_usage.owners = decrement(self.org_usage.owners)?;
                 Ok(())
             }
             (false, true) => {
@@ -491,12 +543,15 @@ impl<'a> Decision<'a> {
         self.same_org(project.org_id)?;
         let old = self.current(Entity::Project, expected)?;
         self.authorize(Action::ManageProjects)?;
+        if old.is_none() && project.archived {
+            return Err(Error::invalid("archived", Problem::Malformed("false for a new project")));
+        }
         let was_active = matches!(old, Some(Record::Project(p)) if !p.archived);
         if !project.archived && !was_active {
             self.consume(LimitKind::Projects, self.org_usage.active_projects)?;
             self.org_usage.active_projects += 1;
         } else if project.archived && was_active {
-            self.org_usage.active_projects -= 1;
+            self.org_usage.active_projects = decrement(self.org_usage.active_projects)?;
         }
         check_version(project.version, next_version(expected))?;
         self.put(old, Record::Project(project.clone()));
@@ -511,7 +566,7 @@ impl<'a> Decision<'a> {
             return Err(Error::conflict(Entity::Project, ConflictReason::NotEmpty));
         }
         if !project.archived {
-            self.org_usage.active_projects -= 1;
+            self.org_usage.active_projects = decrement(self.org_usage.active_projects)?;
         }
         self.writes.push(RecordWrite::Remove { old: Record::Project(project) });
         Ok(())
@@ -525,6 +580,9 @@ impl<'a> Decision<'a> {
             None => None,
         };
         self.authorize(if old.is_some() { Action::UpdateTask } else { Action::CreateTask })?;
+        if old.is_none() && task.archived {
+            return Err(Error::invalid("archived", Problem::Malformed("false for a new task")));
+        }
         if old.is_some_and(|o| o.project_id != task.project_id) {
             return Err(Error::invalid("project_id", Problem::Malformed("the task's own project")));
         }
@@ -550,7 +608,7 @@ impl<'a> Decision<'a> {
             self.consume(LimitKind::TasksPerProject, self.project_usage.active_tasks)?;
             self.project_usage.active_tasks += 1;
         } else if task.archived && was_active {
-            self.project_usage.active_tasks -= 1;
+            self.project_usage.active_tasks = decrement(self.project_usage.active_tasks)?;
         }
         check_version(task.version, next_version(expected))?;
         let old = old.cloned().map(Record::Task);
@@ -565,12 +623,87 @@ impl<'a> Decision<'a> {
         if task.project_id != project_id {
             return Err(Error::invalid("project_id", Problem::Malformed("the task's own project")));
         }
-        self.project_usage.tasks -= 1;
+        self.project_usage.tasks = decrement(self.project_usage.tasks)?;
         if !task.archived {
-            self.project_usage.active_tasks -= 1;
+            self.project_usage.active_tasks = decrement(self.project_usage.active_tasks)?;
         }
         self.writes.push(RecordWrite::Remove { old: Record::Task(task) });
         Ok(())
+    }
+}
+
+/// Counters never go below zero; one that would has drifted from its rows (a backend bug or a
+/// damaged store), and the change is refused rather than wrapping the counter around.
+fn decrement(n: u32) -> Result<u32> {
+    n.checked_sub(1).ok_or_else(|| Error::backend("taskflow-core", "a usage counter would go below zero"))
+}
+
+/// Whether the event tells the truth about the write: the analytics rebuild history from events,
+/// so a change whose event disagrees with its record is refused.
+fn event_matches(event: &EventKind, write: &RecordWrite) -> bool {
+    use EventKind as E;
+    match (write, event) {
+        (
+            RecordWrite::Put { old: None, new: Record::Task(t) },
+            E::TaskCreated { task_id, project_id, title, priority, assignee_id, due_date },
+        ) => {
+            *task_id == t.id
+                && *project_id == t.project_id
+                && *title == t.title
+                && *priority == t.priority
+                && *assignee_id == t.assignee
+                && *due_date == t.due_date
+                && t.status == crate::Status::Todo
+        }
+        (RecordWrite::Put { old: Some(Record::Task(o)), new: Record::Task(n) }, event) => {
+            let same = |status: bool, assignee: bool, archived: bool| {
+                (status || o.status == n.status)
+                    && (assignee || o.assignee == n.assignee)
+                    && (archived || o.archived == n.archived)
+            };
+            event.task_id() == Some(n.id)
+                && event.project_id() == Some(n.project_id)
+                && match event {
+                    E::TaskUpdated { .. } => same(false, false, false),
+                    E::TaskStatusChanged { from, to, .. } => {
+                        *from == o.status && *to == n.status && from != to && same(true, false, false)
+                    }
+                    E::TaskAssigned { from, to, .. } => {
+                        *from == o.assignee && *to == n.assignee && same(false, true, false)
+                    }
+                    E::TaskArchived { archived, .. } => *archived == n.archived && same(false, false, true),
+                    _ => false,
+                }
+        }
+        (RecordWrite::Remove { old: Record::Task(t) }, E::TaskDeleted { task_id, project_id }) => {
+            *task_id == t.id && *project_id == t.project_id
+        }
+        (RecordWrite::Put { old: None, new: Record::Project(p) }, E::ProjectCreated { project_id, name }) => {
+            *project_id == p.id && *name == p.name
+        }
+        (RecordWrite::Put { old: Some(Record::Project(o)), new: Record::Project(n) }, event) => match event {
+            E::ProjectUpdated { project_id, .. } => *project_id == n.id && o.archived == n.archived,
+            E::ProjectArchived { project_id, archived } => *project_id == n.id && *archived == n.archived,
+            _ => false,
+        },
+        (RecordWrite::Remove { old: Record::Project(p) }, E::ProjectDeleted { project_id }) => {
+            *project_id == p.id
+        }
+        (RecordWrite::Put { old: None, new: Record::Member(m) }, E::MemberAdded { user_id, role }) => {
+            *user_id == m.user_id && *role == m.role
+        }
+        (
+            RecordWrite::Put { old: Some(Record::Member(o)), new: Record::Member(n) },
+            E::MemberRoleChanged { user_id, from, to },
+        ) => *user_id == n.user_id && *from == o.role && *to == n.role,
+        (RecordWrite::Remove { old: Record::Member(m) }, E::MemberRemoved { user_id, role }) => {
+            *user_id == m.user_id && *role == m.role
+        }
+        (
+            RecordWrite::Put { old: Some(Record::Organization(o)), new: Record::Organization(n) },
+            E::TierChanged { from, to, custom_limits },
+        ) => *from == o.tier && *to == n.tier && *custom_limits == n.custom_limits,
+        _ => false,
     }
 }
 

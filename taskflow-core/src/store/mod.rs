@@ -36,7 +36,7 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User) -> Result<()>;
     /// A user by id.
     async fn get_user(&self, id: UserId) -> Result<User>;
-    /// A user by (lower-cased) e-mail.
+    /// A user by e-mail, compared as stored (lower-cased by the service on the way in).
     async fn find_user_by_email(&self, email: &str) -> Result<User>;
 }
 

@@ -2,12 +2,17 @@
 //!
 //! Enabled by the `testkit` feature, for backends' own tests:
 //!
-//! ```ignore
-//! // tests/conformance.rs of a backend crate
-//! async fn fresh_store() -> std::sync::Arc<dyn taskflow_core::Store> {
-//!     std::sync::Arc::new(MyStore::open_temporary().await.unwrap())
+//! ```no_run
+//! // tests/conformance.rs of a backend crate (here the in-memory store)
+//! use std::sync::Arc;
+//! use taskflow_core::{MemoryStore, Store};
+//!
+//! async fn fresh_store() -> Arc<dyn Store> {
+//!     Arc::new(MemoryStore::new())
 //! }
+//!
 //! taskflow_core::conformance_suite!(fresh_store);
+//! # fn main() {}
 //! ```
 //!
 //! The macro stamps out one `#[test]` per check plus the model-based run, each on a fresh store

@@ -28,19 +28,33 @@ const ORGS: usize = 2;
 const OUTSIDERS: usize = 3;
 
 /// One step of a random run. Indices are taken modulo what exists when the step runs.
+///
+/// Field meanings: `org` picks the organization, `task`/`project`/`member`/`outsider` pick a
+/// row, `stale` sends the version before the current one, `blank` sends an empty title.
 #[derive(Debug, Clone)]
-#[allow(missing_docs)]
+#[allow(missing_docs)] // The fields are described above, once for all variants.
 pub enum Op {
+    /// A Member creates a task, maybe assigned, maybe with a blank title.
     CreateTask { org: usize, project: usize, blank_title: bool, assignee: Option<usize> },
+    /// A Member edits a title.
     Retitle { org: usize, task: usize, blank: bool, stale: bool },
+    /// A Member moves a task to any status (legal or not).
     Move { org: usize, task: usize, to: Status, stale: bool },
+    /// A Member assigns a task to anyone (member or not) or nobody.
     Assign { org: usize, task: usize, assignee: Option<usize>, stale: bool },
+    /// A Member archives or restores a task.
     Archive { org: usize, task: usize, archived: bool },
+    /// An Admin (allowed) or a Member (refused) deletes a task.
     Delete { org: usize, task: usize, as_admin: bool },
+    /// An Admin creates a project.
     CreateProject { org: usize },
+    /// An Admin archives or restores a project.
     ArchiveProject { org: usize, project: usize, archived: bool },
+    /// The Owner reads and moves a task of the other organization.
     ForeignTask { org: usize, task: usize },
+    /// The Owner adds a user (possibly a member of the other organization).
     AddMember { org: usize, outsider: usize },
+    /// The Owner removes someone other than the acting principals.
     RemoveMember { org: usize, member: usize },
 }
 
@@ -294,10 +308,10 @@ async fn step(
             let m = &mut orgs[org];
             let Some(i) = m.task_index(task) else { return Ok(()) };
             let t = &m.tasks[i];
-            let want = if !t.status.can_move_to(to) {
-                Err(ErrorKind::IllegalTransition)
-            } else if stale {
+            let want = if stale {
                 Err(ErrorKind::Conflict)
+            } else if !t.status.can_move_to(to) {
+                Err(ErrorKind::IllegalTransition)
             } else {
                 Ok(())
             };
@@ -323,9 +337,10 @@ async fn step(
             } else {
                 Ok(())
             };
+            let unchanged = t.assignee == assignee;
             let got = m.tenant.tf.assign_task(&m.tenant.member, t.id, version(t, stale), assignee).await;
             same(op, want, outcome(&got))?;
-            if got.is_ok() {
+            if got.is_ok() && !unchanged {
                 let t = &mut m.tasks[i];
                 t.assignee = assignee;
                 t.version += 1;
@@ -337,6 +352,7 @@ async fn step(
             let Some(i) = m.task_index(task) else { return Ok(()) };
             let t = &m.tasks[i];
             let restoring = t.archived && !archived;
+            let unchanged = t.archived == archived;
             let want = if restoring && m.projects[t.project].archived {
                 Err(ErrorKind::Invalid)
             } else if restoring && m.active_tasks(t.project) >= 4 {
@@ -346,7 +362,7 @@ async fn step(
             };
             let got = m.tenant.tf.set_task_archived(&m.tenant.member, t.id, t.version, archived).await;
             same(op, want, outcome(&got))?;
-            if got.is_ok() {
+            if got.is_ok() && !unchanged {
                 let t = &mut m.tasks[i];
                 t.archived = archived;
                 t.version += 1;
@@ -381,12 +397,13 @@ async fn step(
             let m = &mut orgs[org];
             let p = project % m.projects.len();
             let restoring = m.projects[p].archived && !archived;
+            let unchanged = m.projects[p].archived == archived;
             let want =
                 if restoring && m.active_projects() >= 2 { Err(ErrorKind::LimitExceeded) } else { Ok(()) };
             let (id, v) = (m.projects[p].id, m.projects[p].version);
             let got = m.tenant.tf.set_project_archived(&m.tenant.admin, id, v, archived).await;
             same(op, want, outcome(&got))?;
-            if got.is_ok() {
+            if got.is_ok() && !unchanged {
                 m.projects[p].archived = archived;
                 m.projects[p].version += 1;
                 m.record("project_archived");

@@ -986,10 +986,12 @@ impl Sim<'_> {
 
     fn after_assign(&mut self, org: usize, slot: usize, updated: &Task, plan: Plan) {
         let o = &mut self.orgs[org];
-        o.counts.assignments += 1;
-        o.counts.events += 1;
         let tracked = o.tasks[slot].as_mut().expect("the slot of the task being handled is live");
+        // A change that changes nothing is not written (same version back): no event to count.
+        let changed = u64::from(tracked.version != updated.version);
         tracked.refresh(updated);
+        o.counts.assignments += changed;
+        o.counts.events += changed;
         tracked.plan = plan;
     }
 
@@ -1021,8 +1023,10 @@ impl Sim<'_> {
         let actor = self.actor_for(org, &task);
         let updated = self.tf.update_task(&actor, task.id, task.version, patch).await?;
         let o = &mut self.orgs[org];
-        o.counts.edits += 1;
-        o.counts.events += 1;
+        // An edit to the value already there is not written: no event to count.
+        let changed = u64::from(updated.version != task.version);
+        o.counts.edits += changed;
+        o.counts.events += changed;
         let tracked = o.tasks[slot].as_mut().expect("the slot of the task being handled is live");
         tracked.refresh(&updated);
         tracked.plan = Plan::Advance;

@@ -94,32 +94,61 @@ pub async fn feed_resumes_from_any_seq(store: Arc<dyn Store>) {
     assert_consecutive(&seen, 1);
 }
 
-/// A subscriber that does not read while more events than its buffer commit gets
-/// `Lagged { resume_after }` after the events it did receive; resuming there loses nothing.
-/// Writers were never blocked by it. (Assumes the backend's default feed capacity.)
+/// A live subscriber that stops reading while more events than its buffer commit gets
+/// `Lagged { resume_after }` with the last seq it received; resuming there loses nothing.
+/// Writers were never blocked by it. A subscriber still catching up from the log never lags.
+/// (Assumes the backend's default feed capacity.)
 pub async fn feed_reports_lag(store: Arc<dyn Store>) {
     let t = Tenant::new(store, Tier::Pro).await;
     let project = t.project("p").await;
-    let mut feed = t.tf.subscribe(&t.viewer, 5).await.expect("subscribe");
     let writes = DEFAULT_FEED_CAPACITY + 100;
+    let create = |i: usize| {
+        let (tf, member) = (t.tf.clone(), t.member);
+        async move { tf.create_task(&member, NewTask::new(project.id, format!("t{i}"))).await.expect("write") }
+    };
+
+    // Catching up: more than a buffer's worth committed before the first read is no lag.
+    let mut catching_up = t.tf.subscribe(&t.viewer, 0).await.expect("subscribe");
     for i in 0..writes {
-        t.tf.create_task(&t.member, NewTask::new(project.id, format!("t{i}")))
-            .await
-            .expect("write while nobody reads");
+        create(i).await;
     }
     let head = 5 + writes as u64;
+    let all = take(&mut catching_up, head as usize).await;
+    assert_consecutive(&all, 1);
+
+    // Live: read until the subscription has caught up with the log, then stop reading.
+    let mut live = t.tf.subscribe(&t.viewer, head).await.expect("subscribe at the head");
+    let mut written = writes;
+    while !live.is_live() {
+        assert!(written < writes + 50, "the subscription never caught up");
+        let (event, ()) = tokio::join!(next(&mut live), async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            create(written).await;
+        });
+        written += 1;
+        assert_eq!(event.expect("feed open").expect("event").seq, 5 + written as u64);
+    }
+    let head = 5 + written as u64;
+    for i in 0..writes {
+        create(written + i).await;
+    }
+    let end = head + writes as u64;
     let mut delivered = Vec::new();
     let resume_after = loop {
-        match next(&mut feed).await {
+        match next(&mut live).await {
             Some(Ok(event)) => delivered.push(event),
             Some(Err(Error::Lagged { resume_after })) => break resume_after,
-            other => panic!("expected events then Lagged, got {other:?}"),
+            other => panic!("expected Lagged, got {other:?}"),
         }
     };
-    assert!(next(&mut feed).await.is_none(), "a lagged subscription ends");
-    assert_consecutive(&delivered, 6);
-    assert_eq!(resume_after, 5 + delivered.len() as u64, "resume_after is the last seq delivered");
+    assert!(next(&mut live).await.is_none(), "a lagged subscription ends");
+    assert_consecutive(&delivered, head + 1);
+    assert_eq!(resume_after, head + delivered.len() as u64, "resume_after is the last seq delivered");
+    assert!(resume_after < end, "the subscriber really fell behind");
     let mut resumed = t.tf.subscribe(&t.viewer, resume_after).await.expect("resubscribe");
-    let rest = take(&mut resumed, (head - resume_after) as usize).await;
+    let rest = take(&mut resumed, (end - resume_after) as usize).await;
     assert_consecutive(&rest, resume_after + 1);
+
+    let beyond = t.tf.subscribe(&t.viewer, end + 1).await;
+    assert!(matches!(beyond, Err(Error::Invalid { field: "after_seq", .. })), "{beyond:?}");
 }

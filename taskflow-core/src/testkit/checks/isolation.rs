@@ -65,7 +65,7 @@ pub async fn tenant_isolation(store: Arc<dyn Store>) {
         write: Write::PutTask { task: forged.clone(), expected: Expected::Version(1) },
         event: crate::EventKind::TaskDeleted { task_id: tb.id, project_id: pb.id },
     };
-    assert!(store.apply(attack).await.is_err(), "a change for A carrying B's row must fail");
+    expect_err(store.apply(attack).await, ErrorKind::Invalid, "a change for A carrying B's row");
     let relabelled = crate::Task { org_id: a.owner.org(), ..forged };
     let attack = Change {
         org: a.owner.org(),

@@ -85,7 +85,7 @@ pub async fn task_filters(store: Arc<dyn Store>) {
 }
 
 /// Keyset pages never repeat nor miss a row that exists throughout, even when rows are created,
-/// updated, archived and deleted between pages.
+/// updated and deleted between pages.
 pub async fn pagination_is_stable_under_writes(store: Arc<dyn Store>) {
     let t = Tenant::new(store, Tier::Pro).await;
     let tf = &t.tf;

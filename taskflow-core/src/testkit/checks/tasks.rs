@@ -67,6 +67,21 @@ pub async fn tasks_lifecycle(store: Arc<dyn Store>) {
     let unassigned = tf.assign_task(&t.member, task.id, assigned.version, None).await.expect("unassign");
     let archived = tf.set_task_archived(&t.member, task.id, unassigned.version, true).await.expect("archive");
     assert!(archived.archived);
+    // Changes that change nothing are not written: same record back, no event.
+    let seq = last_seq(tf, &t.owner).await;
+    let again =
+        tf.set_task_archived(&t.member, task.id, archived.version, true).await.expect("archive again");
+    let same_assignee =
+        tf.assign_task(&t.member, task.id, archived.version, None).await.expect("unassign again");
+    let empty = tf
+        .update_task(&t.member, task.id, archived.version, TaskPatch::default())
+        .await
+        .expect("empty patch");
+    assert!(
+        [again, same_assignee, empty].iter().all(|x| *x == archived),
+        "no-op changes return the record as it is"
+    );
+    assert_eq!(last_seq(tf, &t.owner).await, seq, "no-op changes append no event");
     assert!(
         tf.list_tasks(&t.viewer, &TaskQuery::default()).await.expect("list").items.is_empty(),
         "archived hidden"
