@@ -13,14 +13,17 @@
 //! | tenants | `org c project` | project counters (tasks, active tasks) |
 //! | tenants | `org m user` | membership |
 //! | tenants | `org p project` | project |
-//! | tenants | `org t task` | task |
+//! | tenants | `org t archived task` | task (active and archived ones in two runs) |
 //! | tenants | `org e seq` | event |
-//! | tenants | `org i X archived task` | index: every task |
-//! | tenants | `org i P archived project task` | index: by project |
 //! | tenants | `org i S archived status task` | index: by status |
 //! | tenants | `org i A archived assignee task` | index: by assignee |
-//! | tenants | `org i Q archived project status task` | index: by project and status (board views) |
+//! | tenants | `org i Q archived project status task` | index: by project, and project and status |
 //! | tenants | `org i U updated_at task` | index: by last change (incremental export) |
+//!
+//! Every index entry is one more write in every task change, so there are as few as the queries
+//! need: the task records themselves, split by the archived flag, serve the unfiltered listing;
+//! `Q` serves a project filter by merging its six status runs (still a page's worth of reads);
+//! `S` and `A` serve status and assignee filters.
 //! | global | `u user` / `e email` / `s slug` / `m user org` | user / user id / org id / () |
 
 use taskflow_core::{OrgId, ProjectId, Status, Task, TaskId, UserId};
@@ -34,8 +37,6 @@ pub(crate) const TASK: u8 = b't';
 pub(crate) const EVENT: u8 = b'e';
 pub(crate) const INDEX: u8 = b'i';
 
-pub(crate) const IDX_ALL: u8 = b'X';
-pub(crate) const IDX_PROJECT: u8 = b'P';
 pub(crate) const IDX_STATUS: u8 = b'S';
 pub(crate) const IDX_ASSIGNEE: u8 = b'A';
 pub(crate) const IDX_PROJECT_STATUS: u8 = b'Q';
@@ -104,8 +105,13 @@ pub(crate) fn project(org: OrgId, id: ProjectId) -> Vec<u8> {
     Key::org(org).tag(PROJECT).bytes(id.as_bytes()).done()
 }
 
-pub(crate) fn task(org: OrgId, id: TaskId) -> Vec<u8> {
-    Key::org(org).tag(TASK).bytes(id.as_bytes()).done()
+pub(crate) fn task(org: OrgId, archived: bool, id: TaskId) -> Vec<u8> {
+    Key::org(org).tag(TASK).tag(u8::from(archived)).bytes(id.as_bytes()).done()
+}
+
+/// The prefix of one run of task records.
+pub(crate) fn task_prefix(org: OrgId, archived: bool) -> Vec<u8> {
+    Key::org(org).tag(TASK).tag(u8::from(archived)).done()
 }
 
 pub(crate) fn event(org: OrgId, seq: u64) -> Vec<u8> {
@@ -149,8 +155,6 @@ pub(crate) fn task_index_keys(task: &Task) -> Vec<Vec<u8>> {
     let status = [status_byte(task.status)];
     let project = task.project_id.as_bytes();
     let mut keys = vec![
-        with_id(index_prefix(org, IDX_ALL, a, &[]), id),
-        with_id(index_prefix(org, IDX_PROJECT, a, project), id),
         with_id(index_prefix(org, IDX_STATUS, a, &status), id),
         with_id(index_prefix(org, IDX_PROJECT_STATUS, a, &[project.as_slice(), &status].concat()), id),
         Key::org(org)

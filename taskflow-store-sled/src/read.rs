@@ -1,11 +1,11 @@
 //! Reads: point lookups, keyset pages over records and secondary indexes, the event log.
 //!
 //! A filtered task listing walks the index that covers its most selective filter (assignee,
-//! then project and status together, then project, then status; otherwise the index of all
-//! tasks), inside the archived partition the query asks for, starting right after the cursor.
-//! Each entry costs one record read, and [`TaskQuery::matches`] applies the remaining filters,
-//! so a page costs what it returns (plus what those remaining filters skip), never the size of
-//! the tenant.
+//! then project and status together, then project — its six status runs merged by id — then
+//! status; otherwise the task records themselves), inside the archived run(s) the query asks
+//! for, starting right after the cursor. Each index entry costs one record read, and
+//! [`TaskQuery::matches`] applies the remaining filters, so a page costs what it returns (plus
+//! what those remaining filters skip), never the size of the tenant.
 
 use std::ops::Bound;
 
@@ -14,7 +14,8 @@ use taskflow_core::store::{
     Archived, ChangedTasksQuery, Cursor, MemberQuery, Page, ProjectQuery, TaskQuery, page_size,
 };
 use taskflow_core::{
-    Entity, Error, Event, Member, OrgId, Organization, Project, ProjectId, Result, Task, TaskId, User, UserId,
+    Entity, Error, Event, Member, OrgId, Organization, Project, ProjectId, Result, Status, Task, TaskId,
+    User, UserId,
 };
 
 use crate::codec::decode;
@@ -67,8 +68,12 @@ pub(crate) fn project(tenants: &Tree, org: OrgId, id: ProjectId) -> Result<Proje
     read(tenants, &keys::project(org, id), Entity::Project)
 }
 
+/// A task from whichever run (active or archived) holds it.
 pub(crate) fn task(tenants: &Tree, org: OrgId, id: TaskId) -> Result<Task> {
-    read(tenants, &keys::task(org, id), Entity::Task)
+    match read(tenants, &keys::task(org, false, id), Entity::Task) {
+        Err(Error::NotFound { .. }) => read(tenants, &keys::task(org, true, id), Entity::Task),
+        found => found,
+    }
 }
 
 pub(crate) fn memberships(global: &Tree, tenants: &Tree, user: UserId) -> Result<Vec<Member>> {
@@ -129,58 +134,76 @@ pub(crate) fn projects(tenants: &Tree, org: OrgId, query: &ProjectQuery) -> Resu
     record_page(tenants, org, keys::PROJECT, query.after.as_ref(), query.limit, |p| query.matches(p))
 }
 
-/// Which index serves a task query, as `(kind, value)`.
-fn plan(query: &TaskQuery) -> (u8, Vec<u8>) {
+/// Where a task query reads: a run of task records, or index prefixes whose entries name tasks.
+enum Source {
+    Records,
+    Index(Vec<(u8, Vec<u8>)>),
+}
+
+/// Which index serves a task query: `(kind, value)` prefixes, merged by task id.
+fn plan(query: &TaskQuery) -> Source {
+    let status = |s| [keys::status_byte(s)];
     match (query.project, query.status, query.assignee) {
-        (_, _, Some(assignee)) => (keys::IDX_ASSIGNEE, assignee.as_bytes().to_vec()),
+        (_, _, Some(assignee)) => Source::Index(vec![(keys::IDX_ASSIGNEE, assignee.as_bytes().to_vec())]),
         (Some(p), Some(s), None) => {
-            (keys::IDX_PROJECT_STATUS, [p.as_bytes().as_slice(), &[keys::status_byte(s)]].concat())
+            Source::Index(vec![(keys::IDX_PROJECT_STATUS, [p.as_bytes().as_slice(), &status(s)].concat())])
         }
-        (Some(p), None, None) => (keys::IDX_PROJECT, p.as_bytes().to_vec()),
-        (None, Some(s), None) => (keys::IDX_STATUS, vec![keys::status_byte(s)]),
-        (None, None, None) => (keys::IDX_ALL, Vec::new()),
+        (Some(p), None, None) => Source::Index(
+            Status::ALL
+                .iter()
+                .map(|s| (keys::IDX_PROJECT_STATUS, [p.as_bytes().as_slice(), &status(*s)].concat()))
+                .collect(),
+        ),
+        (None, Some(s), None) => Source::Index(vec![(keys::IDX_STATUS, status(s).to_vec())]),
+        (None, None, None) => Source::Records,
     }
 }
 
-/// Task ids of one index partition, ascending, after `after`.
-fn partition(
-    tenants: &Tree,
-    org: OrgId,
-    kind: u8,
-    archived: bool,
-    value: &[u8],
-    after: Option<TaskId>,
-) -> impl Iterator<Item = Result<TaskId>> + use<> {
-    let prefix = keys::index_prefix(org, kind, archived, value);
+/// One ascending run of `(task id, record bytes if the run holds records)` after `after`.
+type Run = Box<dyn Iterator<Item = Result<(TaskId, Option<IVec>)>>>;
+
+fn run(tenants: &Tree, prefix: Vec<u8>, after: Option<TaskId>, records: bool) -> Run {
     let start = match after {
         Some(id) => Bound::Excluded([prefix.as_slice(), id.as_bytes()].concat()),
         None => Bound::Included(prefix.clone()),
     };
     let end = keys::prefix_end(&prefix).map_or(Bound::Unbounded, Bound::Excluded);
-    tenants.range::<Vec<u8>, _>((start, end)).map(|entry| {
-        let (key, _): (IVec, IVec) = entry.map_err(sled_err)?;
-        keys::trailing_id(&key)
+    Box::new(tenants.range::<Vec<u8>, _>((start, end)).map(move |entry| {
+        let (key, value): (IVec, IVec) = entry.map_err(sled_err)?;
+        let id = keys::trailing_id(&key)
             .map(TaskId::from_uuid)
-            .ok_or_else(|| crate::SledError::corrupt(&key, "short index key").into())
-    })
+            .ok_or_else(|| Error::from(crate::SledError::corrupt(&key, "short key")))?;
+        Ok((id, records.then_some(value)))
+    }))
 }
 
 pub(crate) fn tasks(tenants: &Tree, org: OrgId, query: &TaskQuery) -> Result<Page<Task>> {
     let limit = page_size(query.limit)?;
     require_org(tenants, org)?;
     let after = query.after.as_ref().map(|c| c.id().map(TaskId::from_uuid)).transpose()?;
-    let (kind, value) = plan(query);
-    let ids: Box<dyn Iterator<Item = Result<TaskId>>> = match query.archived {
-        Archived::Exclude => Box::new(partition(tenants, org, kind, false, &value, after)),
-        Archived::Only => Box::new(partition(tenants, org, kind, true, &value, after)),
-        Archived::Include => Box::new(merge(
-            partition(tenants, org, kind, false, &value, after),
-            partition(tenants, org, kind, true, &value, after),
-        )),
+    let flags: &[bool] = match query.archived {
+        Archived::Exclude => &[false],
+        Archived::Only => &[true],
+        Archived::Include => &[false, true],
     };
+    let mut runs = Vec::new();
+    for &archived in flags {
+        match plan(query) {
+            Source::Records => runs.push(run(tenants, keys::task_prefix(org, archived), after, true)),
+            Source::Index(prefixes) => {
+                for (kind, value) in prefixes {
+                    runs.push(run(tenants, keys::index_prefix(org, kind, archived, &value), after, false));
+                }
+            }
+        }
+    }
     let mut items: Vec<Task> = Vec::new();
-    for id in ids {
-        let task = task(tenants, org, id?)?;
+    for entry in merge(runs) {
+        let (id, record) = entry?;
+        let task = match record {
+            Some(bytes) => decode(&keys::task(org, false, id), &bytes)?,
+            None => task(tenants, org, id)?,
+        };
         if !query.matches(&task) {
             continue;
         }
@@ -193,23 +216,20 @@ pub(crate) fn tasks(tenants: &Tree, org: OrgId, query: &TaskQuery) -> Result<Pag
     Ok(Page { items, next: None })
 }
 
-/// Merges two ascending id streams into one.
-fn merge<A, B>(a: A, b: B) -> impl Iterator<Item = Result<TaskId>>
-where
-    A: Iterator<Item = Result<TaskId>>,
-    B: Iterator<Item = Result<TaskId>>,
-{
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(Ok(x)), Some(Ok(y))) => {
-            if x <= y {
-                a.next()
-            } else {
-                b.next()
+/// Merges ascending runs into one ascending stream (an error ends it).
+fn merge(runs: Vec<Run>) -> impl Iterator<Item = Result<(TaskId, Option<IVec>)>> {
+    let mut runs: Vec<std::iter::Peekable<Run>> = runs.into_iter().map(Iterator::peekable).collect();
+    std::iter::from_fn(move || {
+        let mut best: Option<(usize, TaskId)> = None;
+        for (i, run) in runs.iter_mut().enumerate() {
+            match run.peek() {
+                None => {}
+                Some(Err(_)) => return run.next(),
+                Some(Ok((id, _))) if best.is_none_or(|(_, best_id)| *id < best_id) => best = Some((i, *id)),
+                Some(Ok(_)) => {}
             }
         }
-        (Some(_), _) => a.next(),
-        (None, _) => b.next(),
+        best.and_then(|(i, _)| runs[i].next())
     })
 }
 

@@ -112,6 +112,12 @@ impl SledStore {
         self.blocking(|i| verify(&i.global, &i.tenants)).await
     }
 
+    /// The two trees, for tests that damage the store on purpose.
+    #[cfg(test)]
+    pub(crate) fn trees(&self) -> (&sled::Tree, &sled::Tree) {
+        (&self.inner.global, &self.inner.tenants)
+    }
+
     /// Runs `f` on tokio's blocking pool: sled calls block on locks and I/O, so they never run
     /// on an executor thread.
     async fn blocking<T, F>(&self, f: F) -> Result<T>

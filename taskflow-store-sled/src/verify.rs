@@ -187,10 +187,24 @@ impl Walk<'_> {
             }
             Some(keys::INDEX) => {
                 let id = keys::trailing_id(key).map(taskflow_core::TaskId::from_uuid).ok_or("short key")?;
-                match self.tenants.get(keys::task(org, id)).map_err(|e| e.to_string())? {
+                // Every index but `U` carries the archived flag right after its kind byte.
+                let flagged = key.get(17) != Some(&keys::IDX_UPDATED);
+                let record_key = |archived| keys::task(org, archived, id);
+                let record = if flagged {
+                    let key = record_key(key.get(18) == Some(&1));
+                    self.tenants.get(&key).map(|v| v.map(|v| (key, v)))
+                } else {
+                    match self.tenants.get(record_key(false)) {
+                        Ok(None) => {
+                            self.tenants.get(record_key(true)).map(|v| v.map(|v| (record_key(true), v)))
+                        }
+                        found => found.map(|v| v.map(|v| (record_key(false), v))),
+                    }
+                };
+                match record.map_err(|e| e.to_string())? {
                     None => self.problem(Inconsistency::IndexWithoutRecord { key: hex(key) }),
-                    Some(bytes) => {
-                        let task: Task = decode(&keys::task(org, id), &bytes).map_err(text)?;
+                    Some((record_key, bytes)) => {
+                        let task: Task = decode(&record_key, &bytes).map_err(text)?;
                         if !keys::task_index_keys(&task).iter().any(|k| k.as_slice() == key) {
                             self.problem(Inconsistency::StaleIndexEntry { key: hex(key) });
                         }
@@ -215,6 +229,9 @@ impl Walk<'_> {
             Some(keys::TASK) => {
                 let task: Task = decode(key, value).map_err(text)?;
                 self.report.tasks += 1;
+                if key.get(17) != Some(&u8::from(task.archived)) || task.org_id != org {
+                    self.problem(Inconsistency::StaleIndexEntry { key: hex(key) });
+                }
                 let usage = tally.counted_projects.entry(task.project_id).or_default();
                 usage.tasks += 1;
                 usage.active_tasks += u32::from(!task.archived);
@@ -294,5 +311,92 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use taskflow_core::store::OrgUsage;
+    use taskflow_core::testkit::Tenant;
+    use taskflow_core::{NewTask, Status, Tier};
+
+    use super::Inconsistency;
+    use crate::SledStore;
+    use crate::codec::encode_org_usage;
+    use crate::keys;
+
+    /// A store with one tenant, one moved task and its keys.
+    async fn store_with_a_task() -> (SledStore, Tenant, taskflow_core::Task) {
+        let store = SledStore::open_temporary().await.unwrap();
+        let t = Tenant::new(Arc::new(store.clone()), Tier::Pro).await;
+        let project = t.project("p").await;
+        let task = t.tf.create_task(&t.member, NewTask::new(project.id, "x")).await.unwrap();
+        let task = t.tf.move_task(&t.member, task.id, 1, Status::InProgress).await.unwrap();
+        assert!(store.verify().await.unwrap().is_clean());
+        (store, t, task)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_missing_index_entry_is_reported() {
+        let (store, _, task) = store_with_a_task().await;
+        let index = keys::task_index_keys(&task).remove(0);
+        store.trees().1.remove(&index).unwrap();
+        let problems = store.verify().await.unwrap().problems;
+        assert!(matches!(problems.as_slice(), [Inconsistency::MissingIndexEntry { .. }]), "{problems:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_index_entry_without_its_record_and_a_stale_one_are_reported() {
+        let (store, _, task) = store_with_a_task().await;
+        let mut ghost = task.clone();
+        ghost.id = taskflow_core::TaskId::from_uuid(uuid::Uuid::now_v7());
+        let mut old = task.clone();
+        old.status = Status::Todo;
+        let tenants = store.trees().1;
+        tenants.insert(keys::task_index_keys(&ghost).remove(0), &[]).unwrap();
+        tenants.insert(keys::task_index_keys(&old).remove(0), &[]).unwrap();
+        let problems = store.verify().await.unwrap().problems;
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems.iter().any(|p| matches!(p, Inconsistency::IndexWithoutRecord { .. })));
+        assert!(problems.iter().any(|p| matches!(p, Inconsistency::StaleIndexEntry { .. })));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_wrong_counter_and_an_event_gap_are_reported() {
+        let (store, t, _) = store_with_a_task().await;
+        let org = t.owner.org();
+        let tenants = store.trees().1;
+        let usage = OrgUsage { members: 9, owners: 1, active_projects: 1, last_seq: 7 };
+        tenants.insert(keys::org_usage(org), &encode_org_usage(&usage)).unwrap();
+        tenants.remove(keys::event(org, 3)).unwrap();
+        let problems = store.verify().await.unwrap().problems;
+        assert!(problems.iter().any(|p| matches!(p, Inconsistency::CounterMismatch { counter, stored: 9, actual: 4, .. } if counter == "members")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| matches!(p, Inconsistency::EventGap { expected: 3, found: 4, .. })),
+            "{problems:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_unknown_record_version_is_a_clear_error_on_read_and_in_verify() {
+        let (store, t, task) = store_with_a_task().await;
+        let key = keys::task(t.owner.org(), false, task.id);
+        let tenants = store.trees().1;
+        let mut bytes = tenants.get(&key).unwrap().unwrap().to_vec();
+        bytes[0] = 42;
+        tenants.insert(&key, bytes).unwrap();
+        let err = t.tf.task(&t.viewer, task.id).await.unwrap_err();
+        assert_eq!(err.kind(), taskflow_core::ErrorKind::Backend);
+        let source = std::error::Error::source(&err).unwrap().to_string();
+        assert!(source.contains("unknown record version 42"), "{source}");
+        let problems = store.verify().await.unwrap().problems;
+        assert!(
+            problems.iter().any(
+                |p| matches!(p, Inconsistency::Undecodable { detail, .. } if detail.contains("version 42"))
+            ),
+            "{problems:?}"
+        );
     }
 }

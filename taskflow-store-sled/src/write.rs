@@ -6,12 +6,11 @@
 //! closure does nothing but reads and writes of the transaction (deciding is pure); the event is
 //! published to live subscribers only after the commit.
 
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
-};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Transactional, Tree};
 use taskflow_core::store::{
-    Change, Effects, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference, Snapshot, Target,
+    Change, Effects, Expected, OrgUsage, Presence, ProjectUsage, Record, RecordWrite, Reference, Snapshot,
+    Target, Write,
 };
 use taskflow_core::{Error, Event, Member, OrgId, Organization, Project, Result, Task, User};
 
@@ -42,9 +41,20 @@ fn get<T: serde::de::DeserializeOwned>(tree: &TransactionalTree, key: &[u8]) -> 
     }
 }
 
+/// Whether a change reads or writes the global tree (users, slugs, the membership index). Most
+/// changes — every task and project change — do not, and run as cheaper one-tree transactions.
+fn touches_global(change: &Change) -> bool {
+    matches!(
+        change.write,
+        Write::CreateOrganization { .. }
+            | Write::PutMember { expected: Expected::Absent, .. }
+            | Write::RemoveMember { .. }
+    )
+}
+
 /// Applies the changes in order as one transaction and returns their events.
 pub(crate) fn apply(global: &Tree, tenants: &Tree, changes: &[Change]) -> Result<Vec<Event>> {
-    finish((global, tenants).transaction(|(g, t)| {
+    let run = |g: Option<&TransactionalTree>, t: &TransactionalTree| {
         let mut events = Vec::with_capacity(changes.len());
         for change in changes {
             let snapshot = snapshot(g, t, change)?;
@@ -53,16 +63,36 @@ pub(crate) fn apply(global: &Tree, tenants: &Tree, changes: &[Change]) -> Result
             events.push(effects.event);
         }
         Ok(events)
-    }))
+    };
+    if changes.iter().any(touches_global) {
+        finish((global, tenants).transaction(|(g, t)| run(Some(g), t)))
+    } else {
+        finish(tenants.transaction(|t| run(None, t)))
+    }
 }
 
-fn snapshot(g: &TransactionalTree, t: &TransactionalTree, change: &Change) -> TxResult<Snapshot> {
+/// The global tree of a transaction that needs it.
+fn global(g: Option<&TransactionalTree>) -> TxResult<&TransactionalTree> {
+    g.ok_or_else(|| {
+        abort(Error::backend("sled", "a change touching global keys ran without the global tree"))
+    })
+}
+
+/// A task from whichever run (active or archived) holds it.
+fn task_in_tx(t: &TransactionalTree, org: OrgId, id: taskflow_core::TaskId) -> TxResult<Option<Task>> {
+    match get::<Task>(t, &keys::task(org, false, id))? {
+        Some(task) => Ok(Some(task)),
+        None => get::<Task>(t, &keys::task(org, true, id)),
+    }
+}
+
+fn snapshot(g: Option<&TransactionalTree>, t: &TransactionalTree, change: &Change) -> TxResult<Snapshot> {
     let org = change.org;
     let current = match change.target() {
         Target::Organization => None,
         Target::Member(user) => get::<Member>(t, &keys::member(org, user))?.map(Record::Member),
         Target::Project(id) => get::<Project>(t, &keys::project(org, id))?.map(Record::Project),
-        Target::Task(id) => get::<Task>(t, &keys::task(org, id))?.map(Record::Task),
+        Target::Task(id) => task_in_tx(t, org, id)?.map(Record::Task),
     };
     let mut references = Vec::new();
     for reference in change.references() {
@@ -82,10 +112,15 @@ fn snapshot(g: &TransactionalTree, t: &TransactionalTree, change: &Change) -> Tx
     })
 }
 
-fn presence(g: &TransactionalTree, t: &TransactionalTree, org: OrgId, r: &Reference) -> TxResult<Presence> {
+fn presence(
+    g: Option<&TransactionalTree>,
+    t: &TransactionalTree,
+    org: OrgId,
+    r: &Reference,
+) -> TxResult<Presence> {
     let found = match r {
-        Reference::User(id) => g.get(keys::user(*id))?.is_some(),
-        Reference::Slug(slug) => g.get(keys::slug(slug))?.is_some(),
+        Reference::User(id) => global(g)?.get(keys::user(*id))?.is_some(),
+        Reference::Slug(slug) => global(g)?.get(keys::slug(slug))?.is_some(),
         Reference::Member(id) => t.get(keys::member(org, *id))?.is_some(),
         Reference::Project(id) => match get::<Project>(t, &keys::project(org, *id))? {
             Some(p) if p.archived => return Ok(Presence::Archived),
@@ -115,7 +150,12 @@ fn project_usage(
     }
 }
 
-fn write(g: &TransactionalTree, t: &TransactionalTree, org: OrgId, effects: &Effects) -> TxResult<()> {
+fn write(
+    g: Option<&TransactionalTree>,
+    t: &TransactionalTree,
+    org: OrgId,
+    effects: &Effects,
+) -> TxResult<()> {
     for w in &effects.writes {
         match w {
             RecordWrite::Put { old, new } => put(g, t, old.as_ref(), new)?,
@@ -140,33 +180,37 @@ fn write(g: &TransactionalTree, t: &TransactionalTree, org: OrgId, effects: &Eff
 }
 
 fn put(
-    g: &TransactionalTree,
+    g: Option<&TransactionalTree>,
     t: &TransactionalTree,
     old: Option<&Record>,
     new: &Record,
-) -> std::result::Result<(), UnabortableTransactionError> {
+) -> TxResult<()> {
     match new {
         Record::Organization(o) => {
             t.insert(keys::organization(o.id), encode(o))?;
             if old.is_none() {
-                g.insert(keys::slug(&o.slug), o.id.as_bytes())?;
+                global(g)?.insert(keys::slug(&o.slug), o.id.as_bytes())?;
             }
         }
         Record::Member(m) => {
             t.insert(keys::member(m.org_id, m.user_id), encode(m))?;
             if old.is_none() {
-                g.insert(keys::membership(m.user_id, m.org_id), &[])?;
+                global(g)?.insert(keys::membership(m.user_id, m.org_id), &[])?;
             }
         }
         Record::Project(p) => {
             t.insert(keys::project(p.org_id, p.id), encode(p))?;
         }
         Record::Task(task) => {
-            t.insert(keys::task(task.org_id, task.id), encode(task))?;
-            let old_keys = match old {
-                Some(Record::Task(o)) => keys::task_index_keys(o),
-                _ => Vec::new(),
+            let old_task = match old {
+                Some(Record::Task(o)) => Some(o),
+                _ => None,
             };
+            if let Some(o) = old_task.filter(|o| o.archived != task.archived) {
+                t.remove(keys::task(o.org_id, o.archived, o.id))?;
+            }
+            t.insert(keys::task(task.org_id, task.archived, task.id), encode(task))?;
+            let old_keys = old_task.map(keys::task_index_keys).unwrap_or_default();
             let new_keys = keys::task_index_keys(task);
             for k in old_keys.iter().filter(|k| !new_keys.contains(k)) {
                 t.remove(k.as_slice())?;
@@ -179,24 +223,20 @@ fn put(
     Ok(())
 }
 
-fn remove(
-    g: &TransactionalTree,
-    t: &TransactionalTree,
-    old: &Record,
-) -> std::result::Result<(), UnabortableTransactionError> {
+fn remove(g: Option<&TransactionalTree>, t: &TransactionalTree, old: &Record) -> TxResult<()> {
     match old {
         Record::Organization(o) => {
             t.remove(keys::organization(o.id))?;
         }
         Record::Member(m) => {
             t.remove(keys::member(m.org_id, m.user_id))?;
-            g.remove(keys::membership(m.user_id, m.org_id))?;
+            global(g)?.remove(keys::membership(m.user_id, m.org_id))?;
         }
         Record::Project(p) => {
             t.remove(keys::project(p.org_id, p.id))?;
         }
         Record::Task(task) => {
-            t.remove(keys::task(task.org_id, task.id))?;
+            t.remove(keys::task(task.org_id, task.archived, task.id))?;
             for k in keys::task_index_keys(task) {
                 t.remove(k)?;
             }

@@ -1,20 +1,47 @@
-//! The main job: two organizations at work, the change feed, and tenancy holding.
+//! The main job: two organizations at work, the change feed, and tenancy holding, on the
+//! embedded default store (sled).
 //!
 //! ```text
-//! cargo run -p taskflow-examples --bin quickstart
+//! cargo run -p taskflow-examples --bin quickstart             # in a fresh temporary directory
+//! cargo run -p taskflow-examples --bin quickstart -- ./data   # in ./data, kept (must be new)
 //! ```
 
 use std::sync::Arc;
 
 use taskflow_core::store::TaskQuery;
 use taskflow_core::{
-    Error, MemoryStore, NewOrganization, NewProject, NewTask, NewUser, Priority, Role, Status, TaskFlow, Tier,
+    Error, NewOrganization, NewProject, NewTask, NewUser, Priority, Role, Status, TaskFlow, Tier,
 };
+use taskflow_store_sled::SledStore;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    let tf = TaskFlow::new(Arc::new(MemoryStore::new()));
-    println!("TaskFlow quickstart on the in-memory store\n");
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("quickstart failed: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    let store = match std::env::args_os().nth(1) {
+        Some(dir) => SledStore::open_path(dir).await?,
+        None => SledStore::open_temporary().await?,
+    };
+    let temporary = std::env::args_os().nth(1).is_none();
+    println!(
+        "TaskFlow quickstart on sled, in {} ({})\n",
+        store.path().display(),
+        if temporary { "a temporary directory, removed at exit" } else { "kept" }
+    );
+    let tf = TaskFlow::new(Arc::new(store.clone()));
 
     // Two tenants, each with an owner and a member.
     let ada = tf.create_user(NewUser::new("ada@acme.example", "Ada")).await?;
@@ -86,5 +113,16 @@ async fn main() -> Result<(), Error> {
         let actor = tf.store().get_user(event.actor).await?.name;
         println!("  #{:<2} {:<22} by {actor}", event.seq, event.kind.name());
     }
+
+    // Durable from here: flushed to disk, and the store checks itself.
+    store.flush().await?;
+    let report = store.verify().await?;
+    println!(
+        "\nflushed; integrity check: {} organizations, {} tasks, {} events, {} problems",
+        report.organizations,
+        report.tasks,
+        report.events,
+        report.problems.len()
+    );
     Ok(())
 }
