@@ -62,6 +62,20 @@ impl FeedHub {
         }
     }
 
+    /// Whether the organization has at least one live subscriber (so a backend can skip
+    /// fetching events nobody waits for).
+    pub fn has_subscribers(&self, org: OrgId) -> bool {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.get(&org).is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
+    /// The organizations with at least one live subscriber: what a backend whose cross-process
+    /// notifications were interrupted must re-read from its log.
+    pub fn subscribed(&self) -> Vec<OrgId> {
+        let channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels.iter().filter(|(_, sender)| sender.receiver_count() > 0).map(|(org, _)| *org).collect()
+    }
+
     /// Ends every subscription of the organization (it was deleted).
     pub fn close(&self, org: OrgId) {
         self.channels.lock().unwrap_or_else(|e| e.into_inner()).remove(&org);
@@ -183,5 +197,23 @@ impl Subscription {
                 Err(RecvError::Closed) => return None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_knows_which_orgs_have_subscribers() {
+        let hub = FeedHub::new(4);
+        let (a, b) = (OrgId::from_uuid(uuid::Uuid::now_v7()), OrgId::from_uuid(uuid::Uuid::now_v7()));
+        assert!(!hub.has_subscribers(a) && hub.subscribed().is_empty());
+        let live = hub.listen(a);
+        drop(hub.listen(b));
+        assert!(hub.has_subscribers(a) && !hub.has_subscribers(b));
+        assert_eq!(hub.subscribed(), vec![a]);
+        drop(live);
+        assert!(!hub.has_subscribers(a) && hub.subscribed().is_empty());
     }
 }
