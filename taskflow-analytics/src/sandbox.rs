@@ -1,8 +1,9 @@
 //! The sandbox every session runs in: read-only SQL, bounded memory, bounded time, no files.
 //!
 //! Walls, from the outside in:
-//! 1. Statements are planned first and checked with `SQLOptions` (no DDL, no DML — which covers
-//!    `COPY` and `INSERT` — and no other statements, which covers `SET`); the check walks
+//! 1. Only queries run: the statement is parsed first and anything but a query (`SELECT`,
+//!    `WITH`, `VALUES`) is refused before planning — DDL, DML, `COPY`, `SET`, `EXPLAIN`...
+//!    Then the plan is checked again with `SQLOptions` (no DDL, DML or statements), which walks
 //!    subqueries too.
 //! 2. URL tables are never enabled, so `SELECT * FROM '/etc/passwd'` names an unknown table;
 //!    there are no table factories (no `CREATE EXTERNAL TABLE` format), and the object-store
@@ -23,6 +24,8 @@ use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 
 use crate::{Error, Result};
 
@@ -112,7 +115,14 @@ pub(crate) async fn run(
 ) -> Result<Vec<RecordBatch>> {
     let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
     let work = async {
-        let plan = ctx.state().create_logical_plan(sql).await.map_err(|e| classify(e, limits))?;
+        let state = ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let statement = state.sql_to_statement(sql, &dialect).map_err(|e| classify(e, limits))?;
+        if !matches!(&statement, DfStatement::Statement(s) if matches!(**s, SqlStatement::Query(_))) {
+            let verb = sql.split_whitespace().next().unwrap_or_default().to_uppercase();
+            return Err(Error::Refused(format!("only queries may run, not {verb}")));
+        }
+        let plan = state.statement_to_plan(statement).await.map_err(|e| classify(e, limits))?;
         options.verify_plan(&plan).map_err(|e| Error::Refused(e.strip_backtrace()))?;
         let mut frame = ctx.execute_logical_plan(plan).await.map_err(|e| classify(e, limits))?;
         if caller == Caller::User {

@@ -38,7 +38,7 @@ pub fn timestamp_type() -> DataType {
 /// | started_at, completed_at | timestamp µs UTC, nullable |
 /// | due_date | date32, nullable |
 /// | estimate_hours | float64, nullable |
-/// | tags | list<utf8> |
+/// | tags | `list<utf8>` |
 /// | archived | boolean |
 pub fn tasks() -> SchemaRef {
     static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {

@@ -28,7 +28,9 @@ pub(crate) fn local_day() -> ScalarUDF {
                     .parse::<Tz>()
                     .map_err(|_| DataFusionError::Plan(format!("local_day: unknown time zone {zone:?}")))?,
                 _ => {
-                    return Err(DataFusionError::Plan("local_day: the zone must be a constant string".into()));
+                    return Err(DataFusionError::Plan(
+                        "local_day: the zone must be a constant string".into(),
+                    ));
                 }
             };
             let day = |micros: i64| {
