@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::record_batch::RecordBatch;
-use taskflow_core::store::{Archived, ChangedTasksQuery, Cursor, MAX_PAGE_SIZE, MemberQuery, ProjectQuery};
+use taskflow_core::store::{Archived, ChangedTasksQuery, Cursor, MAX_PAGE_SIZE, MemberQuery, Page, ProjectQuery};
 use taskflow_core::{MAX_EVENTS_PER_READ, OrgId, Store};
 
 pub(crate) use rows::date32;
@@ -59,37 +59,36 @@ impl Exporter {
 
     /// Every project, in chunks.
     pub async fn projects(&self) -> Result<Vec<RecordBatch>> {
-        let mut batches = Vec::new();
-        let mut rows = Vec::new();
-        let mut query = ProjectQuery { archived: Archived::Include, after: None, limit: Some(MAX_PAGE_SIZE) };
-        loop {
-            let page = self.store.list_projects(self.org, &query).await?;
-            rows.extend(page.items);
-            if rows.len() >= self.chunk_rows || page.next.is_none() {
-                batches.push(rows::projects(&rows)?);
-                rows.clear();
-            }
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(batches),
-            }
-        }
+        let (store, org) = (&self.store, self.org);
+        let query = |after| ProjectQuery { archived: Archived::Include, after, limit: Some(MAX_PAGE_SIZE) };
+        self.paged(async |after| store.list_projects(org, &query(after)).await, rows::projects).await
     }
 
     /// Every member, in chunks.
     pub async fn members(&self) -> Result<Vec<RecordBatch>> {
+        let (store, org) = (&self.store, self.org);
+        let query = |after| MemberQuery { after, limit: Some(MAX_PAGE_SIZE) };
+        self.paged(async |after| store.list_members(org, &query(after)).await, rows::members).await
+    }
+
+    /// Reads every page of a listing, converting each chunk of rows into a batch.
+    async fn paged<T>(
+        &self,
+        fetch: impl AsyncFn(Option<Cursor>) -> taskflow_core::Result<Page<T>>,
+        to_batch: fn(&[T]) -> Result<RecordBatch>,
+    ) -> Result<Vec<RecordBatch>> {
         let mut batches = Vec::new();
         let mut rows = Vec::new();
-        let mut query = MemberQuery { after: None, limit: Some(MAX_PAGE_SIZE) };
+        let mut after = None;
         loop {
-            let page = self.store.list_members(self.org, &query).await?;
+            let page = fetch(after).await?;
             rows.extend(page.items);
             if rows.len() >= self.chunk_rows || page.next.is_none() {
-                batches.push(rows::members(&rows)?);
+                batches.push(to_batch(&rows)?);
                 rows.clear();
             }
             match page.next {
-                Some(next) => query.after = Some(next),
+                Some(next) => after = Some(next),
                 None => return Ok(batches),
             }
         }
