@@ -4,7 +4,9 @@
 //! publish) with nothing interleaved: the same all-or-nothing a transactional backend gives.
 //! The lock is a `std` mutex never held across an `.await`. Nothing is persisted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
@@ -44,6 +46,8 @@ struct Tenant {
     members: BTreeMap<UserId, Member>,
     projects: BTreeMap<ProjectId, Project>,
     tasks: BTreeMap<TaskId, Task>,
+    /// `(updated_at, id)` of every task: the order of the changed-tasks export.
+    changed: BTreeSet<(DateTime<Utc>, TaskId)>,
     events: Vec<Event>,
     usage: OrgUsage,
     project_usage: HashMap<ProjectId, ProjectUsage>,
@@ -126,7 +130,14 @@ impl State {
                 Record::Organization(_) => unreachable!("handled above"),
                 Record::Member(m) => drop(tenant.members.insert(m.user_id, m)),
                 Record::Project(p) => drop(tenant.projects.insert(p.id, p)),
-                Record::Task(t) => drop(tenant.tasks.insert(t.id, t)),
+                Record::Task(t) => {
+                    tenant.changed.insert((t.updated_at, t.id));
+                    if let Some(old) = tenant.tasks.insert(t.id, t)
+                        && tenant.tasks.get(&old.id).is_some_and(|new| new.updated_at != old.updated_at)
+                    {
+                        tenant.changed.remove(&(old.updated_at, old.id));
+                    }
+                }
             },
             RecordWrite::Remove { old } => match old {
                 Record::Organization(_) => {}
@@ -135,7 +146,11 @@ impl State {
                     tenant.projects.remove(&p.id);
                     tenant.project_usage.remove(&p.id);
                 }
-                Record::Task(t) => drop(tenant.tasks.remove(&t.id)),
+                Record::Task(t) => {
+                    if let Some(old) = tenant.tasks.remove(&t.id) {
+                        tenant.changed.remove(&(old.updated_at, old.id));
+                    }
+                }
             },
         }
     }
@@ -148,6 +163,7 @@ impl Tenant {
             members: BTreeMap::new(),
             projects: BTreeMap::new(),
             tasks: BTreeMap::new(),
+            changed: BTreeSet::new(),
             events: Vec::new(),
             usage: OrgUsage::default(),
             project_usage: HashMap::new(),
@@ -280,16 +296,14 @@ impl TaskStore for MemoryStore {
         let limit = page_size(query.limit)?;
         let after = query.after.as_ref().map(Cursor::time_id).transpose()?;
         let state = self.lock();
-        let mut rows: Vec<&Task> = state
-            .tenant(org)?
-            .tasks
-            .values()
-            .filter(|t| t.updated_at >= query.since)
-            .filter(|t| after.is_none_or(|key| (t.updated_at, *t.id.as_uuid()) > key))
-            .collect();
-        rows.sort_by_key(|t| (t.updated_at, t.id));
-        let more = rows.len() > limit;
-        rows.truncate(limit);
+        let tenant = state.tenant(org)?;
+        let start = match after {
+            Some((at, id)) if at >= query.since => Bound::Excluded((at, TaskId::from_uuid(id))),
+            _ => Bound::Included((query.since, TaskId::from_uuid(uuid::Uuid::nil()))),
+        };
+        let mut keys = tenant.changed.range((start, Bound::Unbounded));
+        let rows: Vec<&Task> = keys.by_ref().take(limit).filter_map(|(_, id)| tenant.tasks.get(id)).collect();
+        let more = keys.next().is_some();
         let next = rows.last().filter(|_| more).map(|t| Cursor::after_time_id(t.updated_at, *t.id.as_uuid()));
         Ok(Page { items: rows.into_iter().cloned().collect(), next })
     }
