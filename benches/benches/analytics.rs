@@ -15,13 +15,23 @@ use taskflow_core::{MemoryStore, Store};
 fn analytics(c: &mut Criterion) {
     let rt = runtime();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    let config = WorkloadConfig { organizations: 1, days: 365, tasks_per_day: 650.0, ..WorkloadConfig::default() };
+    let config =
+        WorkloadConfig { organizations: 1, days: 365, tasks_per_day: 650.0, ..WorkloadConfig::default() };
     let started = Instant::now();
     let run = rt.block_on(workload::run(store.clone(), &config)).expect("workload");
     let org = &run.organizations[0];
-    println!("generated {} events, {} tasks in {:.1?}", org.counts.events, org.counts.tasks_created, started.elapsed());
+    println!(
+        "generated {} events, {} tasks in {:.1?}",
+        org.counts.events,
+        org.counts.tasks_created,
+        started.elapsed()
+    );
     let window = Window::new(config.start, config.start + Duration::days(365)).expect("window");
-    let limits = SessionLimits { memory_bytes: 4 << 30, time: std::time::Duration::from_secs(600), ..SessionLimits::default() };
+    let limits = SessionLimits {
+        memory_bytes: 4 << 30,
+        time: std::time::Duration::from_secs(600),
+        ..SessionLimits::default()
+    };
 
     let mut group = c.benchmark_group("analytics_1m_events");
     group.sample_size(10);
@@ -56,7 +66,10 @@ fn analytics(c: &mut Criterion) {
     });
     group.finish();
     let m = rt.block_on(in_memory.metrics(window)).expect("metrics");
-    println!("created {}, completed {}, lead p90 {:?} h, overdue {}", m.created, m.completed, m.lead_time_hours.p90, m.overdue);
+    println!(
+        "created {}, completed {}, lead p90 {:?} h, overdue {}",
+        m.created, m.completed, m.lead_time_hours.p90, m.overdue
+    );
 }
 
 criterion_group!(benches, analytics);

@@ -73,3 +73,24 @@ pub(crate) fn set_tenant(org: OrgId) -> String {
 pub(crate) async fn commit(tx: Tx) -> Result<()> {
     tx.commit().await.map_err(|e| PgError::CommitOutcomeUnknown(e).into())
 }
+
+/// Runs a read in a transaction scoped to an organization, retried like every operation:
+/// `tenant!(shared, org, |c| read::task(c, org, id))`, where `shared` has a `db: Db` field
+/// and the closure's captures are `Copy` (ids, references).
+macro_rules! tenant {
+    ($shared:expr, $org:expr, |$c:ident| $read:expr) => {{
+        let db = &$shared.db;
+        let org = $org;
+        db.retry(move || async move {
+            let mut tx = db.begin(org).await?;
+            let $c: &mut sqlx::PgConnection = &mut tx;
+            let found = $read.await?;
+            // Read-only: a failed commit changes nothing and is retried like any read.
+            crate::error::SqlResult::db(tx.commit().await)?;
+            Ok(found)
+        })
+        .await
+    }};
+}
+
+pub(crate) use tenant;

@@ -23,7 +23,7 @@ pub enum PgError {
     InvalidUrl(#[source] sqlx::Error),
     /// No connection could be made (server down, wrong host or port, refused login).
     #[error("cannot connect to PostgreSQL at {target}")]
-    Unreachable {
+    Connect {
         /// `host:port/database` (never the password).
         target: String,
         /// The underlying error.
@@ -64,7 +64,9 @@ pub enum PgError {
         role: String,
     },
     /// The database has no TaskFlow schema yet.
-    #[error("the database has no TaskFlow schema; run taskflow_store_postgres::migrate() as the schema owner")]
+    #[error(
+        "the database has no TaskFlow schema; run taskflow_store_postgres::migrate() as the schema owner"
+    )]
     NotMigrated,
     /// The database schema was migrated by a newer build.
     #[error(

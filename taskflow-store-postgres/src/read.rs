@@ -109,9 +109,8 @@ async fn page<T>(
     if found.is_empty() {
         require_org(c, org).await?;
     }
-    let mut items = found.iter().take(limit).map(decode).collect::<Result<Vec<T>>>()?;
-    let next = (found.len() > limit).then(|| items.last().map(cursor)).flatten();
-    items.truncate(limit);
+    let items = found.iter().take(limit).map(decode).collect::<Result<Vec<T>>>()?;
+    let next = if found.len() > limit { items.last().map(cursor) } else { None };
     Ok(Page { items, next })
 }
 
@@ -208,7 +207,8 @@ pub(crate) async fn events_after(
     after_seq: u64,
     limit: usize,
 ) -> Result<Vec<Event>> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
     let found = sqlx::query(&sql)
         .bind(org.as_uuid())
         .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))

@@ -9,8 +9,8 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use taskflow_core::store::{OrgUsage, ProjectUsage};
 use taskflow_core::{
-    Event, EventKind, Limits, Member, OrgId, Organization, Priority, Project, ProjectId, Result, Role, Status,
-    Task, TaskId, Tier, User, UserId,
+    Error, Event, EventKind, Limits, Member, OrgId, Organization, Priority, Problem, Project, ProjectId,
+    Result, Role, Status, Task, TaskId, Tier, User, UserId,
 };
 use uuid::Uuid;
 
@@ -26,9 +26,10 @@ pub(crate) const TASK_COLUMNS: &str = "org_id, id, project_id, title, descriptio
 pub(crate) const EVENT_COLUMNS: &str = "org_id, seq, at, actor, payload::text AS payload";
 pub(crate) const USER_COLUMNS: &str = "id, email, name, created_at";
 
-/// A `u64` (version, seq) as the `bigint` it is stored as.
+/// A `u64` (version, seq) as the `bigint` it is stored as. Past 2^63 − 1 it cannot be stored:
+/// refused rather than wrapped to a negative number.
 pub(crate) fn int(n: u64) -> Result<i64> {
-    i64::try_from(n).map_err(|_| PgError::corrupt("(write)", format!("{n} exceeds bigint")).into())
+    i64::try_from(n).map_err(|_| Error::invalid("version", Problem::OutOfRange("below 2^63")))
 }
 
 fn get<'r, T>(row: &'r PgRow, column: &str) -> Result<T>

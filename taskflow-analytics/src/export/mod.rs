@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use datafusion::arrow::record_batch::RecordBatch;
-use taskflow_core::store::{Archived, ChangedTasksQuery, Cursor, MAX_PAGE_SIZE, MemberQuery, Page, ProjectQuery};
+use taskflow_core::store::{
+    Archived, ChangedTasksQuery, Cursor, MAX_PAGE_SIZE, MemberQuery, Page, ProjectQuery,
+};
 use taskflow_core::{MAX_EVENTS_PER_READ, OrgId, Store};
 
 pub(crate) use rows::date32;
