@@ -1,6 +1,6 @@
 //! Metric windows: `[start, end)` in UTC, bucketed into local days of an organization's zone.
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::{Error, Result};
@@ -14,11 +14,15 @@ pub struct Window {
 
 impl Window {
     /// The window from `start` (included) to `end` (excluded); `start == end` is an empty window.
+    ///
+    /// Stored times are whole microseconds, so both bounds are rounded up to the next
+    /// microsecond: an event at `t` is inside exactly when `start <= t < end` held for the
+    /// bounds as given.
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
         if end < start {
             return Err(Error::InvalidWindow(format!("end {end} is before start {start}")));
         }
-        Ok(Self { start, end })
+        Ok(Self { start: ceil_micros(start), end: ceil_micros(end) })
     }
 
     /// The local days `first`, `first + 1`, ... `first + days - 1` in `tz`: from the local
@@ -71,6 +75,12 @@ impl Window {
     }
 }
 
+/// The first whole microsecond at or after `at`.
+fn ceil_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    let truncated = at.trunc_subsecs(6);
+    if truncated == at { at } else { truncated + chrono::Duration::microseconds(1) }
+}
+
 /// The first instant of a local date: its midnight, or — where a daylight-saving jump skips
 /// midnight — the first instant that exists.
 fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
@@ -97,6 +107,14 @@ mod tests {
         assert_eq!(w.end_date(tz), day(1, 2));
         assert!(Window::new(end, start).is_err());
         assert!(Window::new(start, start).unwrap().days(tz).is_empty());
+    }
+
+    #[test]
+    fn bounds_round_up_to_whole_microseconds() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let w = Window::new(at, at + chrono::Duration::nanoseconds(1)).unwrap();
+        assert_eq!((w.start(), w.end()), (at, at + chrono::Duration::microseconds(1)));
+        assert!(!w.is_empty(), "an event at `at` is inside [at, at + 1 ns)");
     }
 
     #[test]
